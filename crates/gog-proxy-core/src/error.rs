@@ -1,0 +1,46 @@
+//! Errors as clients see them: a stable machine-readable code, an HTTP status and a message.
+
+use serde::Serialize;
+
+/// Stable error codes: clients match on these, so a code is never renamed or reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    MethodNotAllowed,
+    OriginNotAllowed,
+    Misconfigured,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::OriginNotAllowed => 403,
+            ErrorCode::Misconfigured => 500,
+        }
+    }
+}
+
+/// An error response body: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body sent to the client.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "error": self }).to_string()
+    }
+}

@@ -1,0 +1,25 @@
+//! `GET /v1/health`: whether the proxy is up and what it is configured to do.
+
+use crate::config::{ProxyConfig, SearchBackendKind};
+use serde::Serialize;
+
+/// The health report. `status` is always `"ok"` when the proxy can answer at all; a proxy whose
+/// configuration is unusable answers with a `misconfigured` error instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub service: &'static str,
+    pub version: &'static str,
+    pub backends: Vec<SearchBackendKind>,
+}
+
+impl Health {
+    pub fn of(config: &ProxyConfig, version: &'static str) -> Self {
+        Health {
+            status: "ok",
+            service: "gog-proxy",
+            version,
+            backends: config.backends.clone(),
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Compute devices: which one the model runs on, what its adapter can do, and reading results
+//! back without the synchronous readback that browsers cannot do.
+
+use burn::tensor::{Device, Tensor};
+use std::fmt;
+
+/// Where tensors live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// burn's pure-Rust `flex` backend on the CPU.
+    Cpu,
+    /// The browser's WebGPU adapter.
+    WebGpu,
+}
+
+/// What a GPU adapter is and what it allows: the facts that decide whether a model package
+/// fits (buffer limits) and which weights it can use (`shader-f16`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterInfo {
+    /// The adapter's name; browsers may leave it empty for privacy.
+    pub name: String,
+    /// The graphics API under wgpu (`BrowserWebGpu` in a browser).
+    pub backend: String,
+    /// The driver's description, when the platform reports one.
+    pub driver: String,
+    /// Whether shaders may use `f16`.
+    pub shader_f16: bool,
+    /// Largest buffer, in bytes.
+    pub max_buffer_size: u64,
+    /// Largest storage-buffer binding, in bytes: caps the size of one weight shard.
+    pub max_storage_buffer_binding_size: u64,
+}
+
+impl fmt::Display for AdapterInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() {
+            "(unnamed)"
+        } else {
+            &self.name
+        };
+        write!(
+            f,
+            "{name} [{}{}] shader-f16={} maxBufferSize={} maxStorageBufferBindingSize={}",
+            self.backend,
+            if self.driver.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", self.driver)
+            },
+            self.shader_f16,
+            self.max_buffer_size,
+            self.max_storage_buffer_binding_size,
+        )
+    }
+}
+
+/// A device could not be set up or could not return data.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no WebGPU adapter: {0}")]
+    WebGpuUnavailable(String),
+    #[error("reading a tensor back from the {kind:?} device failed: {message}")]
+    Readback { kind: DeviceKind, message: String },
+}
+
+/// A burn device together with what is known about it.
+#[derive(Debug, Clone)]
+pub struct ComputeDevice {
+    device: Device,
+    kind: DeviceKind,
+    adapter: Option<AdapterInfo>,
+}
+
+impl ComputeDevice {
+    /// The CPU, through burn's `flex` backend. Always available.
+    pub fn cpu() -> Self {
+        ComputeDevice {
+            device: Device::flex(),
+            kind: DeviceKind::Cpu,
+            adapter: None,
+        }
+    }
+
+    /// The browser's WebGPU adapter. Must be awaited before any tensor is created on it.
+    #[cfg(target_family = "wasm")]
+    pub async fn webgpu() -> Result<Self, DeviceError> {
+        let (device, setup) = Device::wgpu_options()
+            .init_with_setup_async()
+            .await
+            .map_err(|err| DeviceError::WebGpuUnavailable(err.to_string()))?;
+        let info = setup.adapter.get_info();
+        let limits = setup.adapter.limits();
+        let features = setup.adapter.features();
+        let adapter = AdapterInfo {
+            name: info.name,
+            backend: format!("{:?}", info.backend),
+            driver: [info.driver, info.driver_info]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+            shader_f16: features.contains(burn::tensor::wgpu::wgpu::Features::SHADER_F16),
+            max_buffer_size: limits.max_buffer_size,
+            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+        };
+        Ok(ComputeDevice {
+            device,
+            kind: DeviceKind::WebGpu,
+            adapter: Some(adapter),
+        })
+    }
+
+    /// The burn device to create tensors on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn kind(&self) -> DeviceKind {
+        self.kind
+    }
+
+    /// The GPU adapter, or `None` on the CPU.
+    pub fn adapter(&self) -> Option<&AdapterInfo> {
+        self.adapter.as_ref()
+    }
+
+    /// Copies a float tensor to the host. Asynchronous because WebGPU can only map buffers
+    /// asynchronously; on the CPU it completes at once.
+    pub async fn read_f32<const D: usize>(
+        &self,
+        tensor: Tensor<D>,
+    ) -> Result<Vec<f32>, DeviceError> {
+        let readback = |message: String| DeviceError::Readback {
+            kind: self.kind,
+            message,
+        };
+        let data = tensor
+            .into_data_async()
+            .await
+            .map_err(|err| readback(format!("{err:?}")))?;
+        data.try_into_vec::<f32>()
+            .map_err(|err| readback(format!("{err:?}")))
+    }
+}

@@ -1,0 +1,47 @@
+//! Developer commands for GoG. `cargo xtask demo` builds and serves the whole product locally;
+//! `cargo xtask test` runs every test tier; `cargo xtask bench NAME` runs a benchmark.
+//!
+//! Tools the commands need are installed on first use into a cache outside the repository
+//! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
+
+mod bench;
+mod demo;
+mod paths;
+mod process;
+mod test;
+mod tools;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "GoG developer commands", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the app and the proxy, serve both on 127.0.0.1 until Ctrl-C.
+    Demo(demo::DemoArgs),
+    /// Run every test tier (or the ones named) and print one summary line per tier.
+    Test(test::TestArgs),
+    /// Run the benchmark NAME: a table, plus target/bench/NAME.json.
+    Bench(bench::BenchArgs),
+    /// Install (or check) the pinned tools without building anything.
+    Tools(tools::ToolsArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Tools(args) => tools::run(&args),
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
