@@ -11,16 +11,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const FIXTURE: &[u8] = include_bytes!("../../tests/fixtures/two-landmarks.png");
 
-/// A PNG that is only a signature and an IHDR chunk declaring `width`×`height`.
+/// A PNG with no pixel data whose header declares `width`×`height`: enough to read its size.
 fn png_header(width: u32, height: u32) -> Vec<u8> {
-    let mut ihdr = b"IHDR".to_vec();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend(height.to_be_bytes());
+    header.extend([8, 2, 0, 0, 0]);
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(13u32.to_be_bytes());
-    png.extend(&ihdr);
-    png.extend(crc32fast::hash(&ihdr).to_be_bytes());
+    for (kind, data) in [(b"IHDR", header.as_slice()), (b"IDAT", &[]), (b"IEND", &[])] {
+        let mut chunk = kind.to_vec();
+        chunk.extend(data);
+        png.extend((data.len() as u32).to_be_bytes());
+        png.extend(&chunk);
+        png.extend(crc32fast::hash(&chunk).to_be_bytes());
+    }
     png
 }
 

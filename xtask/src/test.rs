@@ -27,6 +27,14 @@ enum Tier {
 }
 
 impl Tier {
+    /// The tier's number in the full run, so a summary line means the same with `--tier`.
+    fn number(self) -> usize {
+        Tier::value_variants()
+            .iter()
+            .position(|tier| *tier == self)
+            .map_or(0, |index| index + 1)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Tier::Lint => "lint",
@@ -57,20 +65,20 @@ pub fn run(args: &TestArgs) -> Result<()> {
     };
     let tools = Tools::ensure(tiers.iter().any(|t| matches!(t, Tier::Browser | Tier::E2e)))?;
     let mut summary = Vec::new();
-    for (index, tier) in tiers.iter().enumerate() {
-        println!("\n=== tier {} {} ===", index + 1, tier.name());
+    for tier in &tiers {
+        println!("\n=== tier {} {} ===", tier.number(), tier.name());
         let started = Instant::now();
         let result = run_tier(*tier, &tools);
         let line = match &result {
             Ok(detail) => format!(
                 "tier {} {}: passed ({:.1} s){detail}",
-                index + 1,
+                tier.number(),
                 tier.name(),
                 started.elapsed().as_secs_f64()
             ),
             Err(err) => format!(
                 "tier {} {}: FAILED ({:.1} s): {err:#}",
-                index + 1,
+                tier.number(),
                 tier.name(),
                 started.elapsed().as_secs_f64()
             ),
@@ -107,12 +115,7 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
         }
         Tier::Browser => browser(tools),
         Tier::Proxy => {
-            process::run(
-                tools
-                    .command("worker-build")
-                    .arg("--release")
-                    .current_dir(paths::workspace().join("proxy")),
-            )?;
+            // Each test starts `wrangler dev`, whose [build] command runs worker-build.
             node_tests(tools, "tests/proxy", &[])?;
             Ok(String::new())
         }
@@ -153,7 +156,13 @@ const ADAPTER_MARKER: &str = "webgpu adapter: ";
 
 fn browser(tools: &Tools) -> Result<String> {
     let mut cmd = tools.command("cargo");
-    cmd.args(["test", "--locked", "--target", "wasm32-unknown-unknown"]);
+    cmd.args([
+        "test",
+        "--locked",
+        "--no-fail-fast",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     for package in ["gog-vlm", "gog-app"] {
         cmd.args(["-p", package]);
     }

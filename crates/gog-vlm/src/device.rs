@@ -17,8 +17,11 @@ pub enum DeviceKind {
 /// fits (buffer limits) and which weights it can use (`shader-f16`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdapterInfo {
-    /// The adapter's name; browsers may leave it empty for privacy.
+    /// A readable name: the browser's description of the adapter, or its vendor and
+    /// architecture when the description is withheld (browsers may withhold it for privacy).
     pub name: String,
+    /// A software or otherwise reduced adapter, such as SwiftShader.
+    pub is_fallback: bool,
     /// The graphics API under wgpu (`BrowserWebGpu` in a browser).
     pub backend: String,
     /// The driver's description, when the platform reports one.
@@ -38,9 +41,10 @@ impl fmt::Display for AdapterInfo {
         } else {
             &self.name
         };
+        let fallback = if self.is_fallback { " (fallback)" } else { "" };
         write!(
             f,
-            "{name} [{}{}] shader-f16={} maxBufferSize={} maxStorageBufferBindingSize={}",
+            "{name}{fallback} [{}{}] shader-f16={} maxBufferSize={} maxStorageBufferBindingSize={}",
             self.backend,
             if self.driver.is_empty() {
                 String::new()
@@ -91,8 +95,16 @@ impl ComputeDevice {
         let info = setup.adapter.get_info();
         let limits = setup.adapter.limits();
         let features = setup.adapter.features();
+        // wgpu passes on only the description, which browsers often leave empty.
+        let browser = crate::browser_adapter::describe().await;
         let adapter = AdapterInfo {
-            name: info.name,
+            name: browser
+                .as_ref()
+                .map(|b| b.name.clone())
+                .filter(|name| !name.is_empty())
+                .unwrap_or(info.name),
+            is_fallback: browser.is_some_and(|b| b.is_fallback)
+                || info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu,
             backend: format!("{:?}", info.backend),
             driver: [info.driver, info.driver_info]
                 .into_iter()
