@@ -183,7 +183,7 @@ fn browser(tools: &Tools) -> Result<String> {
 fn node_tests(tools: &Tools, dir: &str, env: &[(&str, String)]) -> Result<()> {
     let mut cmd = tools.command("node");
     cmd.args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-        .arg(dir);
+        .arg(format!("{dir}/*.test.cjs"));
     for (key, value) in env {
         cmd.env(key, value);
     }
