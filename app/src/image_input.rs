@@ -17,6 +17,17 @@ pub struct ImageFacts {
     pub height: u32,
 }
 
+impl ImageFacts {
+    /// The format as people write it: `PNG`, `JPEG`, `WEBP`, `GIF`.
+    pub fn format_name(&self) -> String {
+        format_name(self.format)
+    }
+}
+
+fn format_name(format: ImageFormat) -> String {
+    format!("{format:?}").to_uppercase()
+}
+
 /// Why a file was refused; each message tells the person what to do instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ImageError {
@@ -55,7 +66,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageFacts, ImageError> {
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|err| ImageError::Unreadable {
-            format: format!("{format:?}").to_uppercase(),
+            format: format_name(format),
             reason: err.to_string(),
         })?;
     let pixels = u64::from(width) * u64::from(height);

@@ -69,7 +69,7 @@ test('a person picks an image and a question; bad files are refused without losi
 
   await page.setInputFiles('#image-input', FIXTURE);
   await page.waitForSelector('#image-preview');
-  assert.match(await page.textContent('#image-facts'), /two-landmarks\.png · Png · 64×48/);
+  assert.match(await page.textContent('#image-facts'), /two-landmarks\.png · PNG · 64×48/);
   assert.match(await page.textContent('#ask-note'), /Image and question are ready/);
 
   await page.setInputFiles('#image-input', {

@@ -141,6 +141,7 @@ fn start_app(tools: &Tools, port: u16) -> Result<Service> {
         "serve",
         "--release",
         "--no-autoreload",
+        "--disable-address-lookup",
         "--address",
         "127.0.0.1",
         "--port",
@@ -173,4 +174,26 @@ fn wait_for_free_port(port: u16) -> bool {
         }
         free
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_port_is_named_with_the_flag_to_change_it() {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let err = check_port(port, "the web app", "--port")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "port {port} (for the web app) is already in use on 127.0.0.1; stop what uses it or choose another with --port N"
+            )
+        );
+        drop(listener);
+        assert!(check_port(port, "the web app", "--port").is_ok());
+    }
 }

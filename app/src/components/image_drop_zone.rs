@@ -69,8 +69,8 @@ pub fn ImageDropZone(image: RwSignal<Option<PickedImage>>) -> impl IntoView {
                         <img id="image-preview" src=picked.object_url.clone() alt=format!("The image to ask about: {}", picked.file_name) />
                         <figcaption id="image-facts">
                             {format!(
-                                "{} · {:?} · {}×{}",
-                                picked.file_name, picked.facts.format, picked.facts.width, picked.facts.height
+                                "{} · {} · {}×{}",
+                                picked.file_name, picked.facts.format_name(), picked.facts.width, picked.facts.height
                             )}
                         </figcaption>
                     </figure>
