@@ -124,7 +124,7 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
 }
 
 /// Crates that only make sense in a browser or a worker are linted for wasm32.
-const WASM_PACKAGES: [&str; 3] = ["gog-app", "gog-proxy-worker", "gog-vlm"];
+const WASM_PACKAGES: [&str; 4] = ["gog-app", "gog-proxy-worker", "gog-vlm", "gog-webgpu"];
 
 fn lint(tools: &Tools) -> Result<String> {
     process::run(tools.command("cargo").args(["fmt", "--all", "--check"]))?;

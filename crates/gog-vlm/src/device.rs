@@ -96,7 +96,10 @@ impl ComputeDevice {
         let limits = setup.adapter.limits();
         let features = setup.adapter.features();
         // wgpu passes on only the description, which browsers often leave empty.
-        let browser = crate::browser_adapter::describe().await;
+        let browser = match gog_webgpu::probe().await {
+            gog_webgpu::WebGpuStatus::Available(report) => Some(report),
+            gog_webgpu::WebGpuStatus::Unavailable(_) => None,
+        };
         let adapter = AdapterInfo {
             name: browser
                 .as_ref()

@@ -4,8 +4,6 @@
 //! backend on the CPU (natively, and as the in-browser fallback) and WebGPU in the browser. The
 //! Qwen-VL model families build on the [`device`] module.
 
-#[cfg(target_family = "wasm")]
-mod browser_adapter;
 pub mod device;
 
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};
