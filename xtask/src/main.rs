@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod paths;
 mod process;
+mod reference;
 mod test;
 mod tools;
 
@@ -30,6 +31,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Install (or check) the pinned tools without building anything.
     Tools(tools::ToolsArgs),
+    /// Regenerate the model-runtime reference fixtures with pinned torch/transformers (dev only).
+    Reference(reference::ReferenceArgs),
 }
 
 fn main() {
@@ -39,6 +42,7 @@ fn main() {
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Tools(args) => tools::run(&args),
+        Command::Reference(args) => reference::run(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

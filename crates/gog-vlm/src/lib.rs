@@ -5,5 +5,7 @@
 //! Qwen-VL model families build on the [`device`] module.
 
 pub mod device;
+pub mod image_processor;
+mod resize;
 
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};

@@ -1,0 +1,62 @@
+//! Preprocessing matches transformers' `Qwen2VLImageProcessorPil` on the reference fixtures.
+#![cfg(not(target_family = "wasm"))]
+
+mod fixture;
+
+use fixture::Fixture;
+use gog_vlm::image_processor::ImageProcessorConfig;
+
+/// The processor settings the fixture script used.
+fn processor() -> ImageProcessorConfig {
+    let mut config = ImageProcessorConfig::qwen2_5_vl().with_token_budget(12);
+    config.min_pixels = 56 * 56;
+    config
+}
+
+#[test]
+fn resized_pixels_grids_and_patches_match_the_reference() {
+    let fixture = Fixture::open("qwen2_5_vl");
+    let processor = processor();
+    for (case, images) in [("one_image", 1), ("two_images", 2)] {
+        let mut patches = Vec::new();
+        let mut grids = Vec::new();
+        for i in 0..images {
+            let source = fixture.image(&format!("{case}.image{i}"));
+            let processed = processor.process(&source).expect("a processable image");
+            let expected = fixture.image(&format!("{case}.resized{i}"));
+            assert_eq!(
+                processed.resized.dimensions(),
+                expected.dimensions(),
+                "{case} image {i}"
+            );
+            let differing = processed
+                .resized
+                .as_raw()
+                .iter()
+                .zip(expected.as_raw())
+                .filter(|(a, b)| a != b)
+                .count();
+            assert_eq!(
+                differing, 0,
+                "{case} image {i}: resized bytes differ from Pillow's"
+            );
+            grids.extend(processed.grid_thw.map(i64::from));
+            patches.extend(processed.patches);
+        }
+        let (_, expected_grids) = fixture.i64(&format!("{case}.image_grid_thw"));
+        assert_eq!(grids, expected_grids, "{case}");
+
+        let (shape, expected) = fixture.f32(&format!("{case}.pixel_values"));
+        assert_eq!(shape[1], processor.patch_len(), "{case}");
+        assert_eq!(patches.len(), expected.len(), "{case}");
+        let max_diff = patches
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            max_diff <= 1e-6,
+            "{case}: pixel values differ by up to {max_diff}"
+        );
+    }
+}

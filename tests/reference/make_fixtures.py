@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Makes the tiny random-weight Qwen-VL models and the fixtures the Rust runtime is checked against.
+
+Dev-time only: run it through `cargo xtask reference` (which sets up a venv from requirements.txt),
+then commit what it writes under tests/fixtures/vlm/. Each family gets:
+
+  <family>-tiny/config.json, model.safetensors   the model, saved by transformers (hub-style keys)
+  <family>-tiny/fixture.safetensors               per case: source and resized images, pixel values,
+                                                  grid, input ids, 3-D position ids, per-block vision
+                                                  outputs, merged image embeddings, per-layer hidden
+                                                  states, logits and greedy tokens
+
+Cases: one non-square image whose merged grid is not divisible by the attention window, and two
+images in one prompt (one of them shrunk by the pixel budget).
+"""
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors.torch import save_file
+from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+SEED = 20260124
+GREEDY_TOKENS = 8
+
+# Token ids remapped into the tiny vocabulary (the real ones are above 151 000).
+VOCAB = 512
+VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = 500, 501, 502, 503
+# Random weights with a larger spread than the default 0.02, so greedy decoding does not collapse
+# onto one token and top-1 agreement means something.
+INIT_RANGE = 0.1
+
+
+def synthetic_image(width: int, height: int, seed: int) -> Image.Image:
+    """A deterministic picture with gradients, a disc and a bar: enough structure for bicubic."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    r = 255 * x / max(width - 1, 1)
+    g = 255 * y / max(height - 1, 1)
+    b = 127 + 127 * np.sin(x / 7.0 + y / 5.0)
+    cx, cy, radius = width * 0.3, height * 0.6, min(width, height) * 0.2
+    disc = (x - cx) ** 2 + (y - cy) ** 2 < radius**2
+    r[disc], g[disc], b[disc] = 220, 40, 60
+    bar = (x > width * 0.6) & (x < width * 0.75)
+    r[bar], g[bar], b[bar] = 30, 30, 200
+    noise = rng.integers(-12, 13, size=(height, width, 3))
+    pixels = np.stack([r, g, b], axis=-1) + noise
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="RGB")
+
+
+def qwen2_5_vl_config() -> Qwen2_5_VLConfig:
+    return Qwen2_5_VLConfig(
+        text_config=dict(
+            vocab_size=VOCAB,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            initializer_range=INIT_RANGE,
+            max_position_embeddings=512,
+            rms_norm_eps=1e-6,
+            rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": [2, 3, 3]},
+            bos_token_id=1,
+            eos_token_id=2,
+            tie_word_embeddings=True,
+        ),
+        vision_config=dict(
+            depth=2,
+            hidden_size=32,
+            intermediate_size=64,
+            num_heads=2,
+            out_hidden_size=32,
+            initializer_range=INIT_RANGE,
+            patch_size=14,
+            spatial_merge_size=2,
+            temporal_patch_size=2,
+            window_size=56,
+            fullatt_block_indexes=[1],
+        ),
+        image_token_id=IMAGE_PAD,
+        video_token_id=VIDEO_PAD,
+        vision_start_token_id=VISION_START,
+        vision_end_token_id=VISION_END,
+        tie_word_embeddings=True,
+    )
+
+
+# Merged tokens per image are capped by this budget: 12 tokens of 28x28 pixels.
+MIN_PIXELS = 56 * 56
+MAX_PIXELS = 28 * 28 * 12
+
+CASES = {
+    # 150x60: resized to 140x56, a 4x10 patch grid, 2x5 merged: 5 is not a multiple of the
+    # 2x2 merged-token window.
+    "one_image": [(150, 60, 1)],
+    # 200x150 exceeds the budget and is shrunk to 112x84; 60x90 is portrait.
+    "two_images": [(200, 150, 2), (60, 90, 3)],
+}
+
+
+def prompt_ids(grids: list[list[int]], rng: np.random.Generator) -> list[int]:
+    """Text, then each image as <vision_start> <image_pad>*n <vision_end>, then more text."""
+    ids = rng.integers(3, 490, size=4).tolist()
+    for t, h, w in grids:
+        ids += [VISION_START] + [IMAGE_PAD] * (t * h * w // 4) + [VISION_END]
+        ids += rng.integers(3, 490, size=2).tolist()
+    return ids + rng.integers(3, 490, size=3).tolist()
+
+
+def run_case(model, processor, name: str, images_spec, rng) -> dict[str, torch.Tensor]:
+    out: dict[str, torch.Tensor] = {}
+    images = [synthetic_image(w, h, seed) for (w, h, seed) in images_spec]
+    for i, image in enumerate(images):
+        out[f"{name}.image{i}"] = torch.from_numpy(np.asarray(image).copy())
+        height, width = image.height, image.width
+        factor = processor.patch_size * processor.merge_size
+        rh, rw = smart_resize(height, width, factor, MIN_PIXELS, MAX_PIXELS)
+        out[f"{name}.resized{i}"] = torch.from_numpy(np.asarray(image.resize((rw, rh), Image.BICUBIC)).copy())
+    batch = processor(images=images, return_tensors="pt")
+    pixel_values, grid = batch["pixel_values"], batch["image_grid_thw"]
+    out[f"{name}.pixel_values"] = pixel_values.float()
+    out[f"{name}.image_grid_thw"] = grid
+
+    ids = torch.tensor([prompt_ids(grid.tolist(), rng)])
+    mm_types = (ids == IMAGE_PAD).int()
+    out[f"{name}.input_ids"] = ids[0]
+
+    visual = model.model.visual
+    captured: dict[str, torch.Tensor] = {}
+    hooks = [
+        block.register_forward_hook(lambda _m, _i, o, k=k: captured.__setitem__(f"vision_block{k}", o))
+        for k, block in enumerate(visual.blocks)
+    ]
+    hooks.append(visual.merger.register_forward_hook(lambda _m, _i, o: captured.__setitem__("merger", o)))
+    with torch.no_grad():
+        position_ids, deltas = model.model.get_rope_index(ids, mm_token_type_ids=mm_types, image_grid_thw=grid)
+        result = model(
+            input_ids=ids,
+            pixel_values=pixel_values,
+            image_grid_thw=grid,
+            mm_token_type_ids=mm_types,
+            output_hidden_states=True,
+        )
+        generated = model.generate(
+            input_ids=ids,
+            pixel_values=pixel_values,
+            image_grid_thw=grid,
+            mm_token_type_ids=mm_types,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=GREEDY_TOKENS,
+            min_new_tokens=GREEDY_TOKENS,
+            do_sample=False,
+        )
+    for hook in hooks:
+        hook.remove()
+    out[f"{name}.position_ids"] = position_ids[:, 0, :]
+    out[f"{name}.rope_delta"] = deltas.reshape(-1)
+    for key, value in captured.items():
+        # The merger output is in window order; the model un-permutes it before use.
+        out[f"{name}.{key}"] = (value[0] if isinstance(value, tuple) else value).float()
+    for layer, hidden in enumerate(result.hidden_states):
+        out[f"{name}.hidden_state{layer}"] = hidden[0].float()
+    out[f"{name}.logits"] = result.logits[0].float()
+    out[f"{name}.greedy_tokens"] = generated[0, ids.shape[1] :]
+    return out
+
+
+def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
+    """transformers' smart_resize, repeated here so the fixture records the size it expects."""
+    h_bar = round(height / factor) * factor
+    w_bar = round(width / factor) * factor
+    if h_bar * w_bar > max_pixels:
+        beta = math.sqrt((height * width) / max_pixels)
+        h_bar = max(factor, math.floor(height / beta / factor) * factor)
+        w_bar = max(factor, math.floor(width / beta / factor) * factor)
+    elif h_bar * w_bar < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
+        h_bar = math.ceil(height * beta / factor) * factor
+        w_bar = math.ceil(width * beta / factor) * factor
+    return h_bar, w_bar
+
+
+def make_qwen2_5_vl(out_dir: Path) -> None:
+    torch.manual_seed(SEED)
+    model = Qwen2_5_VLForConditionalGeneration(qwen2_5_vl_config()).eval().float()
+    model.save_pretrained(out_dir, safe_serialization=True)
+    processor = Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
+    rng = np.random.default_rng(SEED)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, spec in CASES.items():
+        tensors.update(run_case(model, processor, name, spec, rng))
+    metadata = {
+        "family": "qwen2_5_vl",
+        "cases": json.dumps(list(CASES)),
+        "min_pixels": str(MIN_PIXELS),
+        "max_pixels": str(MAX_PIXELS),
+        "image_mean": json.dumps(list(processor.image_mean)),
+        "image_std": json.dumps(list(processor.image_std)),
+        "made_with": f"torch {torch.__version__}, transformers {__import__('transformers').__version__}",
+    }
+    save_file({k: v.contiguous() for k, v in tensors.items()}, out_dir / "fixture.safetensors", metadata=metadata)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True, help="directory to write the families into")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    target = args.out / "qwen2_5_vl-tiny"
+    target.mkdir(parents=True, exist_ok=True)
+    make_qwen2_5_vl(target)
+    for path in sorted(target.iterdir()):
+        print(f"{path}: {path.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()
