@@ -196,15 +196,18 @@ def make_qwen2_5_vl(out_dir: Path) -> None:
     tensors: dict[str, torch.Tensor] = {}
     for name, spec in CASES.items():
         tensors.update(run_case(model, processor, name, spec, rng))
-    metadata = {
+    settings = {
         "family": "qwen2_5_vl",
-        "cases": json.dumps(list(CASES)),
-        "min_pixels": str(MIN_PIXELS),
-        "max_pixels": str(MAX_PIXELS),
-        "image_mean": json.dumps(list(processor.image_mean)),
-        "image_std": json.dumps(list(processor.image_std)),
+        "cases": list(CASES),
+        "min_pixels": MIN_PIXELS,
+        "max_pixels": MAX_PIXELS,
+        "image_mean": list(processor.image_mean),
+        "image_std": list(processor.image_std),
         "made_with": f"torch {torch.__version__}, transformers {__import__('transformers').__version__}",
     }
+    # One metadata key: safetensors writes several keys in no fixed order, and the same seed
+    # must give the same bytes.
+    metadata = {"gog": json.dumps(settings, sort_keys=True)}
     save_file({k: v.contiguous() for k, v in tensors.items()}, out_dir / "fixture.safetensors", metadata=metadata)
 
 
