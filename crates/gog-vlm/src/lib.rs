@@ -7,5 +7,6 @@
 pub mod device;
 pub mod image_processor;
 mod resize;
+pub mod rope_index;
 
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};

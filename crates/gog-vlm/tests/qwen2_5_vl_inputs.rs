@@ -1,4 +1,5 @@
-//! Preprocessing matches transformers' `Qwen2VLImageProcessorPil` on the reference fixtures.
+//! The inputs processor matches transformers on the reference fixtures: preprocessing
+//! (`Qwen2VLImageProcessorPil`) and M-RoPE positions (`get_rope_index`).
 #![cfg(not(target_family = "wasm"))]
 
 mod fixture;
@@ -58,5 +59,27 @@ fn resized_pixels_grids_and_patches_match_the_reference() {
             max_diff <= 1e-6,
             "{case}: pixel values differ by up to {max_diff}"
         );
+    }
+}
+
+#[test]
+fn rope_positions_match_the_reference_exactly() {
+    const IMAGE_PAD: u32 = 502;
+    let fixture = Fixture::open("qwen2_5_vl");
+    for case in ["one_image", "two_images"] {
+        let (_, ids) = fixture.i64(&format!("{case}.input_ids"));
+        let tokens: Vec<u32> = ids.iter().map(|&id| id as u32).collect();
+        let (_, grids) = fixture.i64(&format!("{case}.image_grid_thw"));
+        let grids: Vec<[u32; 3]> = grids
+            .chunks_exact(3)
+            .map(|g| [g[0] as u32, g[1] as u32, g[2] as u32])
+            .collect();
+        let positions = gog_vlm::rope_index::rope_positions(&tokens, IMAGE_PAD, &grids, 2)
+            .expect("the fixture's prompt fits its images");
+        let (shape, expected) = fixture.i64(&format!("{case}.position_ids"));
+        assert_eq!(shape, [3, tokens.len()], "{case}");
+        assert_eq!(positions.axes.concat(), expected, "{case}");
+        let (_, delta) = fixture.i64(&format!("{case}.rope_delta"));
+        assert_eq!(positions.delta, delta[0], "{case}");
     }
 }
