@@ -1,12 +1,17 @@
 //! GoG's vision-language model runtime on burn.
 //!
 //! The runtime picks its compute device when it runs, never at compile time: burn's `flex`
-//! backend on the CPU (natively, and as the in-browser fallback) and WebGPU in the browser. The
-//! Qwen-VL model families build on the [`device`] module.
+//! backend on the CPU (natively, and as the in-browser fallback) and WebGPU in the browser
+//! ([`device`]). Inputs are prepared exactly as the reference does: [`image_processor`] turns an
+//! image into patches, [`rope_index`] gives every token its M-RoPE position, and each family's
+//! configuration (e.g. [`qwen2_5_vl`]) is read straight from its `config.json`.
 
+mod config_error;
 pub mod device;
 pub mod image_processor;
+pub mod qwen2_5_vl;
 mod resize;
 pub mod rope_index;
 
+pub use config_error::ConfigError;
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};

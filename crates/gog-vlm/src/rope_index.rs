@@ -40,7 +40,10 @@ pub fn rope_positions(
     let mut token_counts = Vec::with_capacity(grids.len());
     for (index, &grid) in grids.iter().enumerate() {
         let [t, h, w] = grid;
-        if spatial_merge == 0 || h % spatial_merge != 0 || w % spatial_merge != 0 {
+        if spatial_merge == 0
+            || !h.is_multiple_of(spatial_merge)
+            || !w.is_multiple_of(spatial_merge)
+        {
             return Err(RopeIndexError::Grid {
                 index,
                 grid,

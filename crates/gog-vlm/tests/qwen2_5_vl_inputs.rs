@@ -83,3 +83,15 @@ fn rope_positions_match_the_reference_exactly() {
         assert_eq!(positions.delta, delta[0], "{case}");
     }
 }
+
+#[test]
+fn the_tiny_model_config_is_read_from_its_directory() {
+    let json =
+        std::fs::read_to_string(Fixture::model_dir("qwen2_5_vl").join("config.json")).unwrap();
+    let config = gog_vlm::qwen2_5_vl::Qwen2_5VlConfig::from_json(&json).expect("a valid config");
+    assert_eq!(config.text.hidden_size, 32);
+    assert_eq!(config.text.mrope_section, [2, 3, 3]);
+    assert_eq!(config.vision.fullatt_block_indexes, [1]);
+    assert_eq!(config.image_token_id, 502);
+    assert!(config.tie_word_embeddings);
+}
