@@ -1,11 +1,16 @@
 //! The inputs processor matches transformers on the reference fixtures: preprocessing
 //! (`Qwen2VLImageProcessorPil`) and M-RoPE positions (`get_rope_index`).
-#![cfg(not(target_family = "wasm"))]
+//! Runs natively (`cargo test`) and in headless Chromium (`cargo xtask test`, tier 4).
 
 mod fixture;
 
 use fixture::Fixture;
 use gog_vlm::image_processor::ImageProcessorConfig;
+#[cfg(target_family = "wasm")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[cfg(target_family = "wasm")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// The processor settings the fixture script used.
 fn processor() -> ImageProcessorConfig {
@@ -16,7 +21,7 @@ fn processor() -> ImageProcessorConfig {
 
 #[test]
 fn resized_pixels_grids_and_patches_match_the_reference() {
-    let fixture = Fixture::open("qwen2_5_vl");
+    let fixture = Fixture::qwen2_5_vl();
     let processor = processor();
     for (case, images) in [("one_image", 1), ("two_images", 2)] {
         let mut patches = Vec::new();
@@ -65,7 +70,7 @@ fn resized_pixels_grids_and_patches_match_the_reference() {
 #[test]
 fn rope_positions_match_the_reference_exactly() {
     const IMAGE_PAD: u32 = 502;
-    let fixture = Fixture::open("qwen2_5_vl");
+    let fixture = Fixture::qwen2_5_vl();
     for case in ["one_image", "two_images"] {
         let (_, ids) = fixture.i64(&format!("{case}.input_ids"));
         let tokens: Vec<u32> = ids.iter().map(|&id| id as u32).collect();
@@ -85,10 +90,9 @@ fn rope_positions_match_the_reference_exactly() {
 }
 
 #[test]
-fn the_tiny_model_config_is_read_from_its_directory() {
-    let json =
-        std::fs::read_to_string(Fixture::model_dir("qwen2_5_vl").join("config.json")).unwrap();
-    let config = gog_vlm::qwen2_5_vl::Qwen2_5VlConfig::from_json(&json).expect("a valid config");
+fn the_tiny_model_config_is_read() {
+    let config = gog_vlm::qwen2_5_vl::Qwen2_5VlConfig::from_json(fixture::QWEN2_5_VL_CONFIG)
+        .expect("a valid config");
     assert_eq!(config.text.hidden_size, 32);
     assert_eq!(config.text.mrope_section, [2, 3, 3]);
     assert_eq!(config.vision.fullatt_block_indexes, [1]);
