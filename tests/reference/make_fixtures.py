@@ -23,7 +23,12 @@ import numpy as np
 import torch
 from PIL import Image
 from safetensors.torch import save_file
-from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+from transformers import (
+    Qwen2_5_VLConfig,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen3VLConfig,
+    Qwen3VLForConditionalGeneration,
+)
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
 SEED = 20260124
@@ -92,6 +97,49 @@ def qwen2_5_vl_config() -> Qwen2_5_VLConfig:
     )
 
 
+def qwen3_vl_config() -> Qwen3VLConfig:
+    return Qwen3VLConfig(
+        text_config=dict(
+            vocab_size=VOCAB,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            head_dim=16,
+            initializer_range=INIT_RANGE,
+            max_position_embeddings=512,
+            rms_norm_eps=1e-6,
+            rope_parameters={
+                "rope_type": "default",
+                "rope_theta": 5_000_000.0,
+                "mrope_section": [2, 3, 3],
+                "mrope_interleaved": True,
+            },
+            bos_token_id=1,
+            eos_token_id=2,
+        ),
+        vision_config=dict(
+            depth=2,
+            hidden_size=32,
+            intermediate_size=64,
+            num_heads=2,
+            out_hidden_size=32,
+            patch_size=16,
+            spatial_merge_size=2,
+            temporal_patch_size=2,
+            num_position_embeddings=16,
+            deepstack_visual_indexes=[0, 1],
+            initializer_range=INIT_RANGE,
+        ),
+        image_token_id=IMAGE_PAD,
+        video_token_id=VIDEO_PAD,
+        vision_start_token_id=VISION_START,
+        vision_end_token_id=VISION_END,
+        tie_word_embeddings=True,
+    )
+
+
 # Merged tokens per image are capped by this budget: 12 tokens of 28x28 pixels.
 MIN_PIXELS = 56 * 56
 MAX_PIXELS = 28 * 28 * 12
@@ -114,14 +162,14 @@ def prompt_ids(grids: list[list[int]], rng: np.random.Generator) -> list[int]:
     return ids + rng.integers(3, 490, size=3).tolist()
 
 
-def run_case(model, processor, name: str, images_spec, rng) -> dict[str, torch.Tensor]:
+def run_case(model, processor, name: str, images_spec, rng, min_pixels, max_pixels) -> dict[str, torch.Tensor]:
     out: dict[str, torch.Tensor] = {}
     images = [synthetic_image(w, h, seed) for (w, h, seed) in images_spec]
     for i, image in enumerate(images):
         out[f"{name}.image{i}"] = torch.from_numpy(np.asarray(image).copy())
         height, width = image.height, image.width
         factor = processor.patch_size * processor.merge_size
-        rh, rw = smart_resize(height, width, factor, MIN_PIXELS, MAX_PIXELS)
+        rh, rw = smart_resize(height, width, factor, min_pixels, max_pixels)
         out[f"{name}.resized{i}"] = torch.from_numpy(np.asarray(image.resize((rw, rh), Image.BICUBIC)).copy())
     batch = processor(images=images, return_tensors="pt")
     pixel_values, grid = batch["pixel_values"], batch["image_grid_thw"]
@@ -139,6 +187,8 @@ def run_case(model, processor, name: str, images_spec, rng) -> dict[str, torch.T
         for k, block in enumerate(visual.blocks)
     ]
     hooks.append(visual.merger.register_forward_hook(lambda _m, _i, o: captured.__setitem__("merger", o)))
+    for k, merger in enumerate(getattr(visual, "deepstack_merger_list", [])):
+        hooks.append(merger.register_forward_hook(lambda _m, _i, o, k=k: captured.__setitem__(f"deepstack{k}", o)))
     with torch.no_grad():
         position_ids, deltas = model.model.get_rope_index(ids, mm_token_type_ids=mm_types, image_grid_thw=grid)
         result = model(
@@ -187,20 +237,18 @@ def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixe
     return h_bar, w_bar
 
 
-def make_qwen2_5_vl(out_dir: Path) -> None:
-    torch.manual_seed(SEED)
-    model = Qwen2_5_VLForConditionalGeneration(qwen2_5_vl_config()).eval().float()
+def make_family(family: str, model, processor, min_pixels: int, max_pixels: int, out_dir: Path) -> None:
     model.save_pretrained(out_dir, safe_serialization=True)
-    processor = Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
     rng = np.random.default_rng(SEED)
     tensors: dict[str, torch.Tensor] = {}
     for name, spec in CASES.items():
-        tensors.update(run_case(model, processor, name, spec, rng))
+        tensors.update(run_case(model, processor, name, spec, rng, min_pixels, max_pixels))
     settings = {
-        "family": "qwen2_5_vl",
+        "family": family,
         "cases": list(CASES),
-        "min_pixels": MIN_PIXELS,
-        "max_pixels": MAX_PIXELS,
+        "min_pixels": min_pixels,
+        "max_pixels": max_pixels,
+        "patch_size": processor.patch_size,
         "image_mean": list(processor.image_mean),
         "image_std": list(processor.image_std),
         "made_with": f"torch {torch.__version__}, transformers {__import__('transformers').__version__}",
@@ -211,16 +259,35 @@ def make_qwen2_5_vl(out_dir: Path) -> None:
     save_file({k: v.contiguous() for k, v in tensors.items()}, out_dir / "fixture.safetensors", metadata=metadata)
 
 
+def make_qwen2_5_vl(out_dir: Path) -> None:
+    torch.manual_seed(SEED)
+    model = Qwen2_5_VLForConditionalGeneration(qwen2_5_vl_config()).eval().float()
+    processor = Qwen2VLImageProcessorPil(min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
+    make_family("qwen2_5_vl", model, processor, MIN_PIXELS, MAX_PIXELS, out_dir)
+
+
+def make_qwen3_vl(out_dir: Path) -> None:
+    """Qwen3-VL uses the same processor with 16-pixel patches (32-pixel tokens) and 0.5 mean/std."""
+    torch.manual_seed(SEED)
+    model = Qwen3VLForConditionalGeneration(qwen3_vl_config()).eval().float()
+    min_pixels, max_pixels = 64 * 64, 32 * 32 * 10
+    processor = Qwen2VLImageProcessorPil(
+        min_pixels=min_pixels, max_pixels=max_pixels, patch_size=16, image_mean=[0.5] * 3, image_std=[0.5] * 3
+    )
+    make_family("qwen3_vl", model, processor, min_pixels, max_pixels, out_dir)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="directory to write the families into")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    target = args.out / "qwen2_5_vl-tiny"
-    target.mkdir(parents=True, exist_ok=True)
-    make_qwen2_5_vl(target)
-    for path in sorted(target.iterdir()):
-        print(f"{path}: {path.stat().st_size} bytes")
+    for family, make in [("qwen2_5_vl", make_qwen2_5_vl), ("qwen3_vl", make_qwen3_vl)]:
+        target = args.out / f"{family}-tiny"
+        target.mkdir(parents=True, exist_ok=True)
+        make(target)
+        for path in sorted(target.iterdir()):
+            print(f"{path}: {path.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

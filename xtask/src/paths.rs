@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
+///
+/// Taken from the `CARGO_MANIFEST_DIR` that `cargo run` sets at run time, not the one compiled in:
+/// clones that share a target directory share the xtask binary, and cargo may hand one clone the
+/// binary another clone built.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))

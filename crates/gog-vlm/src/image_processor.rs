@@ -41,6 +41,20 @@ impl ImageProcessorConfig {
         }
     }
 
+    /// Qwen3-VL's processor: 16-pixel patches (one token per 32×32 pixels), mean and standard
+    /// deviation 0.5, and the hub's pixel limits.
+    pub fn qwen3_vl() -> Self {
+        ImageProcessorConfig {
+            patch_size: 16,
+            merge_size: 2,
+            temporal_patch_size: 2,
+            min_pixels: 65_536,
+            max_pixels: 16_777_216,
+            image_mean: [0.5; 3],
+            image_std: [0.5; 3],
+        }
+    }
+
     /// Pixels along one side of a language-model token (28 for Qwen2.5-VL).
     pub fn factor(&self) -> u32 {
         self.patch_size * self.merge_size
