@@ -16,7 +16,6 @@ images in one prompt (one of them shrunk by the pixel budget).
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from transformers import (
     Qwen3VLConfig,
     Qwen3VLForConditionalGeneration,
 )
-from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil, smart_resize
 
 SEED = 20260124
 GREEDY_TOKENS = 8
@@ -59,84 +58,66 @@ def synthetic_image(width: int, height: int, seed: int) -> Image.Image:
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="RGB")
 
 
+# Sizes both tiny families share. Heads of 16 give 8 rotary frequency pairs, split [2, 3, 3]
+# between the temporal, height and width positions.
+TINY_TEXT = dict(
+    vocab_size=VOCAB,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    num_key_value_heads=1,
+    initializer_range=INIT_RANGE,
+    max_position_embeddings=512,
+    rms_norm_eps=1e-6,
+    bos_token_id=1,
+    eos_token_id=2,
+)
+TINY_VISION = dict(
+    depth=2,
+    hidden_size=32,
+    intermediate_size=64,
+    num_heads=2,
+    out_hidden_size=32,
+    initializer_range=INIT_RANGE,
+    spatial_merge_size=2,
+    temporal_patch_size=2,
+)
+TOKEN_IDS = dict(
+    image_token_id=IMAGE_PAD,
+    video_token_id=VIDEO_PAD,
+    vision_start_token_id=VISION_START,
+    vision_end_token_id=VISION_END,
+    tie_word_embeddings=True,
+)
+
+
 def qwen2_5_vl_config() -> Qwen2_5_VLConfig:
     return Qwen2_5_VLConfig(
         text_config=dict(
-            vocab_size=VOCAB,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            num_key_value_heads=1,
-            initializer_range=INIT_RANGE,
-            max_position_embeddings=512,
-            rms_norm_eps=1e-6,
+            TINY_TEXT,
             rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": [2, 3, 3]},
-            bos_token_id=1,
-            eos_token_id=2,
             tie_word_embeddings=True,
         ),
-        vision_config=dict(
-            depth=2,
-            hidden_size=32,
-            intermediate_size=64,
-            num_heads=2,
-            out_hidden_size=32,
-            initializer_range=INIT_RANGE,
-            patch_size=14,
-            spatial_merge_size=2,
-            temporal_patch_size=2,
-            window_size=56,
-            fullatt_block_indexes=[1],
-        ),
-        image_token_id=IMAGE_PAD,
-        video_token_id=VIDEO_PAD,
-        vision_start_token_id=VISION_START,
-        vision_end_token_id=VISION_END,
-        tie_word_embeddings=True,
+        vision_config=dict(TINY_VISION, patch_size=14, window_size=56, fullatt_block_indexes=[1]),
+        **TOKEN_IDS,
     )
 
 
 def qwen3_vl_config() -> Qwen3VLConfig:
     return Qwen3VLConfig(
         text_config=dict(
-            vocab_size=VOCAB,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            num_key_value_heads=1,
+            TINY_TEXT,
             head_dim=16,
-            initializer_range=INIT_RANGE,
-            max_position_embeddings=512,
-            rms_norm_eps=1e-6,
             rope_parameters={
                 "rope_type": "default",
                 "rope_theta": 5_000_000.0,
                 "mrope_section": [2, 3, 3],
                 "mrope_interleaved": True,
             },
-            bos_token_id=1,
-            eos_token_id=2,
         ),
-        vision_config=dict(
-            depth=2,
-            hidden_size=32,
-            intermediate_size=64,
-            num_heads=2,
-            out_hidden_size=32,
-            patch_size=16,
-            spatial_merge_size=2,
-            temporal_patch_size=2,
-            num_position_embeddings=16,
-            deepstack_visual_indexes=[0, 1],
-            initializer_range=INIT_RANGE,
-        ),
-        image_token_id=IMAGE_PAD,
-        video_token_id=VIDEO_PAD,
-        vision_start_token_id=VISION_START,
-        vision_end_token_id=VISION_END,
-        tie_word_embeddings=True,
+        vision_config=dict(TINY_VISION, patch_size=16, num_position_embeddings=16, deepstack_visual_indexes=[0, 1]),
+        **TOKEN_IDS,
     )
 
 
@@ -220,21 +201,6 @@ def run_case(model, processor, name: str, images_spec, rng, min_pixels, max_pixe
     out[f"{name}.logits"] = result.logits[0].float()
     out[f"{name}.greedy_tokens"] = generated[0, ids.shape[1] :]
     return out
-
-
-def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
-    """transformers' smart_resize, repeated here so the fixture records the size it expects."""
-    h_bar = round(height / factor) * factor
-    w_bar = round(width / factor) * factor
-    if h_bar * w_bar > max_pixels:
-        beta = math.sqrt((height * width) / max_pixels)
-        h_bar = max(factor, math.floor(height / beta / factor) * factor)
-        w_bar = max(factor, math.floor(width / beta / factor) * factor)
-    elif h_bar * w_bar < min_pixels:
-        beta = math.sqrt(min_pixels / (height * width))
-        h_bar = math.ceil(height * beta / factor) * factor
-        w_bar = math.ceil(width * beta / factor) * factor
-    return h_bar, w_bar
 
 
 def make_family(family: str, model, processor, min_pixels: int, max_pixels: int, out_dir: Path) -> None:

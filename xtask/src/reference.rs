@@ -37,10 +37,8 @@ pub fn run(_args: &ReferenceArgs) -> Result<()> {
 
 /// The venv, created or updated when `requirements.txt` changed since it was last installed.
 fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
-    let venv = paths::tool_cache().parent().map_or_else(
-        || paths::tool_cache().join("reference-venv"),
-        |cache| cache.join("reference-venv"),
-    );
+    // Beside the tool cache: ~/.cache/gog/reference-venv by default.
+    let venv = paths::tool_cache().with_file_name("reference-venv");
     let wanted = std::fs::read_to_string(requirements)
         .with_context(|| format!("cannot read {}", requirements.display()))?;
     let stamp = venv.join("gog-requirements.txt");

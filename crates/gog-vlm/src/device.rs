@@ -96,18 +96,16 @@ impl ComputeDevice {
         let limits = setup.adapter.limits();
         let features = setup.adapter.features();
         // wgpu passes on only the description, which browsers often leave empty.
-        let browser = match gog_webgpu::probe().await {
-            gog_webgpu::WebGpuStatus::Available(report) => Some(report),
+        let browser_name = match gog_webgpu::probe().await {
+            gog_webgpu::WebGpuStatus::Available(report) => Some(report.name),
             gog_webgpu::WebGpuStatus::Unavailable(_) => None,
         };
         let adapter = AdapterInfo {
-            name: browser
-                .as_ref()
-                .map(|b| b.name.clone())
+            name: browser_name
                 .filter(|name| !name.is_empty())
                 .unwrap_or(info.name),
-            is_fallback: browser.is_some_and(|b| b.is_fallback)
-                || info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu,
+            // wgpu reports the browser's `isFallbackAdapter` as a CPU device type.
+            is_fallback: info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu,
             backend: format!("{:?}", info.backend),
             driver: [info.driver, info.driver_info]
                 .into_iter()
