@@ -4,12 +4,15 @@
 //! backend on the CPU (natively, and as the in-browser fallback) and WebGPU in the browser
 //! ([`device`]). Inputs are prepared exactly as the reference does: [`image_processor`] turns an
 //! image into patches, [`rope_index`] gives every token its M-RoPE position, and each family's
-//! configuration (e.g. [`qwen2_5_vl`]) is read straight from its `config.json`.
+//! configuration is read straight from its `config.json`. [`qwen_vl`] runs both Qwen-VL families
+//! on weights read from a Hugging Face [`checkpoint`], built from the layers in [`nn`].
 
+pub mod checkpoint;
 mod config_error;
 pub mod device;
 pub mod image_processor;
-pub mod qwen2_5_vl;
+pub mod nn;
+pub mod qwen_vl;
 mod resize;
 pub mod rope_index;
 

@@ -99,11 +99,11 @@ fn rope_positions_match_the_reference_exactly() {
 
 #[test]
 fn the_tiny_model_config_is_read() {
-    let config = gog_vlm::qwen2_5_vl::Qwen2_5VlConfig::from_json(fixture::QWEN2_5_VL_CONFIG)
+    let config = gog_vlm::qwen_vl::QwenVlConfig::from_json(fixture::QWEN2_5_VL_CONFIG)
         .expect("a valid config");
     assert_eq!(config.text.hidden_size, 32);
     assert_eq!(config.text.mrope_section, [2, 3, 3]);
-    assert_eq!(config.vision.fullatt_block_indexes, [1]);
-    assert_eq!(config.image_token_id, 502);
+    assert_eq!(config.family, gog_vlm::qwen_vl::Family::Qwen2_5Vl);
+    assert_eq!(config.tokens.image, 502);
     assert!(config.tie_word_embeddings);
 }
