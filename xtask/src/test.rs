@@ -168,6 +168,9 @@ fn browser(tools: &Tools) -> Result<String> {
     }
     // Show console output of passing tests too: the adapter line proves where the test ran.
     cmd.args(["--", "--nocapture"]);
+    // The runner's default of 20 s per test binary is too short for the models' reference
+    // comparison on the software adapter (about a minute: every kernel is compiled on first use).
+    cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "600");
     let (status, log) = process::run_teed(&mut cmd)?;
     process::check(status, &process::describe(&cmd))?;
     let adapter = log
