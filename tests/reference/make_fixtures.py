@@ -5,6 +5,9 @@ Dev-time only: run it through `cargo xtask reference` (which sets up a venv from
 then commit what it writes under tests/fixtures/vlm/. Each family gets:
 
   <family>-tiny/config.json, model.safetensors   the model, saved by transformers (hub-style keys)
+  <family>-tiny/tokenizer.json,                   a tiny byte-level BPE tokenizer with Qwen's pre-tokenizer
+      tokenizer_config.json                       and special tokens, and a chat template
+  <family>-tiny/tokenizer_goldens.json            token ids of a dozen strings, and rendered chat prompts
   <family>-tiny/fixture.safetensors               per case: source and resized images, pixel values,
                                                   grid, input ids, 3-D position ids, per-block vision
                                                   outputs, merged image embeddings, per-layer hidden
@@ -22,7 +25,9 @@ import numpy as np
 import torch
 from PIL import Image
 from safetensors.torch import save_file
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import (
+    PreTrainedTokenizerFast,
     Qwen2_5_VLConfig,
     Qwen2_5_VLForConditionalGeneration,
     Qwen3VLConfig,
@@ -33,9 +38,85 @@ from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLIm
 SEED = 20260124
 GREEDY_TOKENS = 8
 
-# Token ids remapped into the tiny vocabulary (the real ones are above 151 000).
+# Token ids remapped into the tiny vocabulary (the real ones are above 151 000): a byte-level BPE of
+# 496 tokens, then Qwen's special tokens in Qwen's order.
 VOCAB = 512
+SPECIAL_TOKENS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_pad|>",
+    "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>",
+    "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>",
+    "<think>", "</think>", "<|box_start|>", "<|box_end|>",
+]  # fmt: skip
+BPE_VOCAB = VOCAB - len(SPECIAL_TOKENS)
+ENDOFTEXT, IM_START, IM_END = BPE_VOCAB, BPE_VOCAB + 1, BPE_VOCAB + 2
 VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = 500, 501, 502, 503
+assert SPECIAL_TOKENS[VISION_START - BPE_VOCAB] == "<|vision_start|>"
+assert SPECIAL_TOKENS[IMAGE_PAD - BPE_VOCAB] == "<|image_pad|>"
+
+# Qwen2/2.5/3's pre-tokenizer split: letters, single digits, punctuation runs, newlines, spaces.
+QWEN_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+# What the tiny BPE learns its merges from: fixed text, so the same script gives the same tokenizer.
+CORPUS = """\
+Glance or gaze: a search agent looks at the whole image, then answers, or searches the web for text,
+or searches the whole image, or crops the region that matters and searches only that. It reads the
+results, reflects on what it found, changes region when a gaze led nowhere, and answers the question.
+When was the tower on the left finished? Which river flows past the bridge in the picture? How tall is
+the statue, and who made it? The flag on the right belongs to which country, and what is its capital?
+The photo shows 3 towers, 12 windows and 2024 visitors; the answer is 1889, the year it was finished.
+一张图片里有两座塔。左边的塔是哪一年建成的？答案是一八八九年。
+Numbers: 0 1 2 3 4 5 6 7 8 9 10 100 1000 3.14 -42 +7 1/2 50% $20 #1 @home.
+"""
+
+# Qwen2-VL/Qwen2.5-VL-Instruct's chat template: a system prompt unless one is given, and each image as
+# <|vision_start|><|image_pad|><|vision_end|>. Both tiny families use it; a real checkpoint brings its own.
+CHAT_TEMPLATE = (
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
+    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: "
+    "{% endif %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}"
+    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+# Strings whose token ids the Rust tokenizer must reproduce.
+GOLDEN_TEXTS = [
+    "Hello, world!",
+    "When was the tower on the left finished?",
+    "  leading spaces and trailing  ",
+    "line one\nline two\r\n\n\nthree",
+    "digits 1234567890 and 3.14159",
+    "一张图片里有两座塔。",
+    "emoji 🗼🌉 and accents: café, naïve, Ångström",
+    "<|im_start|>user\nWhat is this?<|im_end|>",
+    "<|vision_start|><|image_pad|><|image_pad|><|vision_end|>",
+    "<tool_call>\n{\"name\": \"image_search\", \"arguments\": {\"bbox_2d\": [10, 20, 300, 400]}}\n</tool_call>",
+    "<think>The flag is red.</think><answer>Japan</answer>",
+    "",
+]
+
+GOLDEN_CHATS = [
+    (
+        [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "When was the tower finished?"}]}],
+        True,
+    ),
+    (
+        [
+            {"role": "system", "content": "You search the web."},
+            {"role": "user", "content": [{"type": "text", "text": "Compare"}, {"type": "image"}, {"type": "image"}]},
+            {"role": "assistant", "content": "<think>Two towers.</think>"},
+            {"role": "user", "content": "Which is taller?"},
+        ],
+        True,
+    ),
+    ([{"role": "user", "content": "plain text"}], False),
+]
 # Random weights with a larger spread than the default 0.02, so greedy decoding does not collapse
 # onto one token and top-1 agreement means something.
 INIT_RANGE = 0.1
@@ -70,8 +151,8 @@ TINY_TEXT = dict(
     initializer_range=INIT_RANGE,
     max_position_embeddings=512,
     rms_norm_eps=1e-6,
-    bos_token_id=1,
-    eos_token_id=2,
+    bos_token_id=ENDOFTEXT,
+    eos_token_id=IM_END,
 )
 TINY_VISION = dict(
     depth=2,
@@ -203,8 +284,58 @@ def run_case(model, processor, name: str, images_spec, rng, min_pixels, max_pixe
     return out
 
 
+def tiny_tokenizer() -> Tokenizer:
+    """A byte-level BPE with Qwen's normaliser, pre-tokenizer and special tokens, and a tiny vocabulary."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.normalizer = normalizers.NFC()
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN_SPLIT), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=BPE_VOCAB, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tokenizer.train_from_iterator(CORPUS.splitlines(keepends=True), trainer)
+    assert tokenizer.get_vocab_size() == BPE_VOCAB, tokenizer.get_vocab_size()
+    tokenizer.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
+    assert tokenizer.token_to_id("<|image_pad|>") == IMAGE_PAD
+    return tokenizer
+
+
+def save_tokenizer(out_dir: Path) -> None:
+    """tokenizer.json, tokenizer_config.json with the chat template, and goldens rendered by transformers."""
+    tokenizer = tiny_tokenizer()
+    tokenizer.save(str(out_dir / "tokenizer.json"))
+    config = {
+        "tokenizer_class": "Qwen2TokenizerFast",
+        "eos_token": "<|im_end|>",
+        "pad_token": "<|endoftext|>",
+        "chat_template": CHAT_TEMPLATE,
+    }
+    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, chat_template=CHAT_TEMPLATE)
+    encodings = [{"text": text, "ids": tokenizer.encode(text, add_special_tokens=False).ids} for text in GOLDEN_TEXTS]
+    chats = []
+    for messages, add_generation_prompt in GOLDEN_CHATS:
+        rendered = fast.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+        chats.append(
+            {
+                "messages": messages,
+                "add_generation_prompt": add_generation_prompt,
+                "rendered": rendered,
+                "ids": tokenizer.encode(rendered, add_special_tokens=False).ids,
+            }
+        )
+    goldens = {"encodings": encodings, "chats": chats}
+    (out_dir / "tokenizer_goldens.json").write_text(json.dumps(goldens, indent=1, ensure_ascii=False) + "\n")
+
+
 def make_family(family: str, model, processor, min_pixels: int, max_pixels: int, out_dir: Path) -> None:
     model.save_pretrained(out_dir, safe_serialization=True)
+    save_tokenizer(out_dir)
     rng = np.random.default_rng(SEED)
     tensors: dict[str, torch.Tensor] = {}
     for name, spec in CASES.items():

@@ -7,6 +7,7 @@
 //! configuration is read straight from its `config.json`. [`qwen_vl`] runs both Qwen-VL families
 //! on weights read from a Hugging Face [`checkpoint`], built from the layers in [`nn`].
 
+pub mod chat_template;
 pub mod checkpoint;
 mod config_error;
 pub mod device;
@@ -15,6 +16,7 @@ pub mod nn;
 pub mod qwen_vl;
 mod resize;
 pub mod rope_index;
+pub mod tokenizer;
 
 pub use config_error::ConfigError;
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};
