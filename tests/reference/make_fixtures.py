@@ -5,6 +5,7 @@ Dev-time only: run it through `cargo xtask reference` (which sets up a venv from
 then commit what it writes under tests/fixtures/vlm/. Each family gets:
 
   <family>-tiny/config.json, model.safetensors   the model, saved by transformers (hub-style keys)
+  <family>-tiny/preprocessor_config.json          the image processor's settings (pixel budget)
   <family>-tiny/tokenizer.json,                   a tiny byte-level BPE tokenizer with Qwen's pre-tokenizer
       tokenizer_config.json                       and special tokens, and a chat template
   <family>-tiny/tokenizer_goldens.json            token ids of a dozen strings, and rendered chat prompts
@@ -305,7 +306,7 @@ def tiny_tokenizer() -> Tokenizer:
     return tokenizer
 
 
-def save_tokenizer(out_dir: Path) -> None:
+def save_tokenizer(out_dir: Path) -> Tokenizer:
     """tokenizer.json, tokenizer_config.json with the chat template, and goldens rendered by transformers."""
     tokenizer = tiny_tokenizer()
     tokenizer.save(str(out_dir / "tokenizer.json"))
@@ -331,15 +332,53 @@ def save_tokenizer(out_dir: Path) -> None:
         )
     goldens = {"encodings": encodings, "chats": chats}
     (out_dir / "tokenizer_goldens.json").write_text(json.dumps(goldens, indent=1, ensure_ascii=False) + "\n")
+    return tokenizer
+
+
+# The end-to-end case: a chat with one image, rendered and tokenized as a user's question would be.
+CHAT_QUESTION = "When was the tower on the left finished?"
+# The chat shows the one_image case's picture, so the fixture stores no extra image.
+CHAT_IMAGE = CASES["one_image"][0]
+CHAT_NEW_TOKENS = 12
+
+
+def run_chat(model, processor, tokenizer: Tokenizer) -> dict[str, torch.Tensor]:
+    """Renders the chat template, expands the image placeholder as Qwen's processor does, and
+    decodes greedily until a stop token or CHAT_NEW_TOKENS."""
+    image = synthetic_image(*CHAT_IMAGE)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, chat_template=CHAT_TEMPLATE)
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": CHAT_QUESTION}]}]
+    text = fast.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    batch = processor(images=[image], return_tensors="pt")
+    pixel_values, grid = batch["pixel_values"], batch["image_grid_thw"]
+    tokens = int(grid.prod()) // processor.merge_size**2
+    text = text.replace("<|image_pad|>", "<|image_pad|>" * tokens)
+    ids = torch.tensor([tokenizer.encode(text, add_special_tokens=False).ids])
+    with torch.no_grad():
+        generated = model.generate(
+            input_ids=ids,
+            pixel_values=pixel_values,
+            image_grid_thw=grid,
+            mm_token_type_ids=(ids == IMAGE_PAD).int(),
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=CHAT_NEW_TOKENS,
+            do_sample=False,
+        )
+    return {
+        "chat.input_ids": ids[0],
+        "chat.greedy_tokens": generated[0, ids.shape[1] :],
+    }
 
 
 def make_family(family: str, model, processor, min_pixels: int, max_pixels: int, out_dir: Path) -> None:
     model.save_pretrained(out_dir, safe_serialization=True)
-    save_tokenizer(out_dir)
+    processor.save_pretrained(out_dir)
+    tokenizer = save_tokenizer(out_dir)
     rng = np.random.default_rng(SEED)
     tensors: dict[str, torch.Tensor] = {}
     for name, spec in CASES.items():
         tensors.update(run_case(model, processor, name, spec, rng, min_pixels, max_pixels))
+    tensors.update(run_chat(model, processor, tokenizer))
     settings = {
         "family": family,
         "cases": list(CASES),

@@ -2,6 +2,7 @@
 //! does, normalise, and cut the image into flattened patches in merge-window order — the same
 //! numbers transformers' `Qwen2VLImageProcessorPil` produces.
 
+use crate::config_error::ConfigError;
 use crate::resize::resize_bicubic;
 use image::RgbImage;
 
@@ -53,6 +54,67 @@ impl ImageProcessorConfig {
             image_mean: [0.5; 3],
             image_std: [0.5; 3],
         }
+    }
+
+    /// Reads a checkpoint's `preprocessor_config.json`; what it leaves out comes from `defaults`
+    /// (the family's processor). The pixel limits may be written as `min_pixels`/`max_pixels` or
+    /// as `size.shortest_edge`/`size.longest_edge` (areas, despite the names).
+    pub fn from_preprocessor_json(json: &str, defaults: Self) -> Result<Self, ConfigError> {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            patch_size: Option<u32>,
+            merge_size: Option<u32>,
+            temporal_patch_size: Option<u32>,
+            min_pixels: Option<u64>,
+            max_pixels: Option<u64>,
+            size: Option<Size>,
+            image_mean: Option<[f64; 3]>,
+            image_std: Option<[f64; 3]>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Size {
+            shortest_edge: Option<u64>,
+            longest_edge: Option<u64>,
+        }
+        let fields: Fields = serde_json::from_str(json)
+            .map_err(|err| ConfigError::invalid("preprocessor_config.json", err.to_string()))?;
+        let size = fields.size.as_ref();
+        let config = ImageProcessorConfig {
+            patch_size: fields.patch_size.unwrap_or(defaults.patch_size),
+            merge_size: fields.merge_size.unwrap_or(defaults.merge_size),
+            temporal_patch_size: fields
+                .temporal_patch_size
+                .unwrap_or(defaults.temporal_patch_size),
+            min_pixels: fields
+                .min_pixels
+                .or_else(|| size.and_then(|s| s.shortest_edge))
+                .unwrap_or(defaults.min_pixels),
+            max_pixels: fields
+                .max_pixels
+                .or_else(|| size.and_then(|s| s.longest_edge))
+                .unwrap_or(defaults.max_pixels),
+            image_mean: fields.image_mean.unwrap_or(defaults.image_mean),
+            image_std: fields.image_std.unwrap_or(defaults.image_std),
+        };
+        if config.patch_size == 0 || config.merge_size == 0 || config.temporal_patch_size == 0 {
+            return Err(ConfigError::invalid(
+                "preprocessor_config.json",
+                "patch_size, merge_size and temporal_patch_size must not be 0",
+            ));
+        }
+        if config.min_pixels > config.max_pixels {
+            return Err(ConfigError::invalid(
+                "preprocessor_config.json",
+                "the smallest image area is above the largest",
+            ));
+        }
+        if config.image_std.iter().any(|&std| std <= 0.0) {
+            return Err(ConfigError::invalid(
+                "preprocessor_config.json image_std",
+                "must be positive",
+            ));
+        }
+        Ok(config)
     }
 
     /// Pixels along one side of a language-model token (28 for Qwen2.5-VL).

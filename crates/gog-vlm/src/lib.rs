@@ -16,7 +16,10 @@ pub mod nn;
 pub mod qwen_vl;
 mod resize;
 pub mod rope_index;
+pub mod sampling;
 pub mod tokenizer;
+pub mod vlm;
 
 pub use config_error::ConfigError;
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};
+pub use vlm::{GenerateRequest, Generation, ModelFiles, StopReason, Vlm};

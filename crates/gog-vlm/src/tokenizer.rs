@@ -77,4 +77,14 @@ impl TextStream {
         self.released = text.len();
         Ok(new)
     }
+
+    /// Ends the stream: whatever is held back (bytes that never completed a character, shown as
+    /// U+FFFD, as the tokenizer decodes them).
+    pub fn finish(self, tokenizer: &TextTokenizer) -> Result<Option<String>, TokenizerError> {
+        let text = tokenizer.decode(&self.tokens)?;
+        Ok(text
+            .get(self.released..)
+            .filter(|rest| !rest.is_empty())
+            .map(str::to_owned))
+    }
 }

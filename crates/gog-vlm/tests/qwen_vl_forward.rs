@@ -10,6 +10,7 @@ use fixture::{TinyModel, tiny_models};
 use gog_vlm::ComputeDevice;
 use gog_vlm::checkpoint::Checkpoint;
 use gog_vlm::qwen_vl::{DecoderInput, QwenVl, QwenVlConfig, VisionTrace};
+use gog_vlm::sampling::argmax;
 
 /// Logits and hidden states may differ from the reference by this much, relative to the
 /// reference's largest magnitude (f32 on both sides, different summation orders).
@@ -172,16 +173,6 @@ async fn run_family(
         greedy.push((label("greedy"), generated, expected));
     }
     (comparisons, greedy)
-}
-
-fn argmax(scores: &[f32]) -> u32 {
-    let mut best = 0;
-    for (index, &score) in scores.iter().enumerate() {
-        if score > scores[best] {
-            best = index;
-        }
-    }
-    best as u32
 }
 
 /// Checks one device against the fixtures of both families.

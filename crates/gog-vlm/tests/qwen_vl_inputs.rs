@@ -12,16 +12,21 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 #[cfg(target_family = "wasm")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Each family's fixture with the processor settings the fixture script used.
-fn families() -> [(&'static str, Fixture, ImageProcessorConfig); 2] {
-    let mut qwen2_5 = ImageProcessorConfig::qwen2_5_vl().with_token_budget(12);
-    qwen2_5.min_pixels = 56 * 56;
-    let mut qwen3 = ImageProcessorConfig::qwen3_vl().with_token_budget(10);
-    qwen3.min_pixels = 64 * 64;
-    [
-        ("qwen2_5_vl", Fixture::qwen2_5_vl(), qwen2_5),
-        ("qwen3_vl", Fixture::qwen3_vl(), qwen3),
-    ]
+/// Each family's fixture with the processor settings the fixture script saved.
+fn families() -> Vec<(&'static str, Fixture, ImageProcessorConfig)> {
+    fixture::tiny_models()
+        .into_iter()
+        .map(|model| {
+            let defaults = match model.family {
+                "qwen2_5_vl" => ImageProcessorConfig::qwen2_5_vl(),
+                _ => ImageProcessorConfig::qwen3_vl(),
+            };
+            let processor =
+                ImageProcessorConfig::from_preprocessor_json(model.preprocessor_config, defaults)
+                    .expect("a valid preprocessor_config.json");
+            (model.family, model.fixture, processor)
+        })
+        .collect()
 }
 
 #[test]

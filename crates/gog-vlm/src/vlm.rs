@@ -1,0 +1,441 @@
+//! A ready-to-use vision-language model: a conversation and its images in, streamed text out.
+//!
+//! [`Vlm`] ties the pieces together the way transformers' processor and `generate` do: render the
+//! chat template, tokenize, expand each image placeholder to the image's token count, give every
+//! token its M-RoPE position, encode the images (reusing earlier encodings of the same image),
+//! prefill the prompt and decode token by token until a stop token, the token limit or the
+//! context limit.
+
+use crate::ComputeDevice;
+use crate::chat_template::{ChatMessage, ChatTemplate, ChatTemplateError};
+use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::config_error::ConfigError;
+use crate::device::DeviceError;
+use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
+use crate::qwen_vl::{DecoderInput, Family, ForwardError, QwenVl, QwenVlConfig, VisionOutput};
+use crate::rope_index::{RopeIndexError, rope_positions};
+use crate::sampling::{Sampler, Sampling, SamplingError};
+use crate::tokenizer::{TextStream, TextTokenizer, TokenizerError};
+use burn::tensor::{Tensor, TensorData};
+use image::RgbImage;
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+
+/// The files of a model, however they were obtained: read from a directory natively, or
+/// downloaded in the browser.
+#[derive(Debug)]
+pub struct ModelFiles {
+    /// `config.json`.
+    pub config: String,
+    /// `preprocessor_config.json`, when the checkpoint has one.
+    pub preprocessor_config: Option<String>,
+    /// `generation_config.json`, when the checkpoint has one: its `eos_token_id`s stop decoding.
+    pub generation_config: Option<String>,
+    /// `tokenizer.json`.
+    pub tokenizer: Vec<u8>,
+    /// `tokenizer_config.json` (or `chat_template.json`): holds the chat template.
+    pub tokenizer_config: String,
+    pub checkpoint: Checkpoint,
+}
+
+impl ModelFiles {
+    /// Reads a Hugging Face model directory.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
+        let read = |name: &str| -> Result<String, LoadError> {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|err| LoadError::Io {
+                file: path.display().to_string(),
+                message: err.to_string(),
+            })
+        };
+        let optional = |name: &str| -> Result<Option<String>, LoadError> {
+            if dir.join(name).exists() {
+                read(name).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        // Newer checkpoints keep the chat template in a file of its own.
+        let tokenizer_config = match optional("chat_template.json")? {
+            Some(template) => template,
+            None => read("tokenizer_config.json")?,
+        };
+        let tokenizer_path = dir.join("tokenizer.json");
+        Ok(ModelFiles {
+            config: read("config.json")?,
+            preprocessor_config: optional("preprocessor_config.json")?,
+            generation_config: optional("generation_config.json")?,
+            tokenizer: std::fs::read(&tokenizer_path).map_err(|err| LoadError::Io {
+                file: tokenizer_path.display().to_string(),
+                message: err.to_string(),
+            })?,
+            tokenizer_config,
+            checkpoint: Checkpoint::open_dir(dir)?,
+        })
+    }
+}
+
+/// A model that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    #[error(transparent)]
+    ChatTemplate(#[from] ChatTemplateError),
+}
+
+/// A generation that cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    ChatTemplate(#[from] ChatTemplateError),
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    #[error("image {index}: {source}")]
+    Image {
+        index: usize,
+        source: ImageProcessorError,
+    },
+    #[error("the prompt has {placeholders} image placeholders but {images} images were given")]
+    ImageCount { placeholders: usize, images: usize },
+    #[error(transparent)]
+    Positions(#[from] RopeIndexError),
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Sampling(#[from] SamplingError),
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateRequest<'a> {
+    pub messages: &'a [ChatMessage],
+    /// The images the messages' image parts refer to, in order.
+    pub images: &'a [RgbImage],
+    pub sampling: Sampling,
+    pub max_new_tokens: usize,
+}
+
+/// Why decoding stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The model wrote one of its stop tokens (not part of the text).
+    StopToken(u32),
+    /// `max_new_tokens` were written.
+    MaxTokens,
+    /// The context is full.
+    ContextFull,
+}
+
+/// What a generation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generation {
+    pub text: String,
+    /// The generated tokens, the stop token included.
+    pub tokens: Vec<u32>,
+    /// The prompt as the model saw it, each image placeholder expanded to its tokens.
+    pub prompt: Vec<u32>,
+    pub image_tokens: usize,
+    pub stop: StopReason,
+    /// Images whose encoding came from the vision cache.
+    pub cached_images: usize,
+}
+
+/// How many encoded images the vision cache keeps.
+const VISION_CACHE_IMAGES: usize = 8;
+
+/// A loaded model with its tokenizer, chat template and image processor.
+#[derive(Debug)]
+pub struct Vlm {
+    model: QwenVl,
+    tokenizer: TextTokenizer,
+    template: ChatTemplate,
+    processor: ImageProcessorConfig,
+    stop_tokens: Vec<u32>,
+    device: ComputeDevice,
+    /// Encoded images by the hash of their patches, most recent last.
+    vision_cache: VecDeque<([u8; 32], VisionOutput)>,
+}
+
+impl Vlm {
+    /// Loads a model onto `device`.
+    pub fn load(files: ModelFiles, device: ComputeDevice) -> Result<Self, LoadError> {
+        let config = QwenVlConfig::from_json(&files.config)?;
+        let defaults = match config.family {
+            Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
+            Family::Qwen3Vl => ImageProcessorConfig::qwen3_vl(),
+        };
+        let processor = match &files.preprocessor_config {
+            Some(json) => ImageProcessorConfig::from_preprocessor_json(json, defaults)?,
+            None => defaults,
+        };
+        if processor.patch_size as usize != config.vision.patch_size
+            || processor.merge_size as usize != config.vision.spatial_merge_size
+            || processor.temporal_patch_size as usize != config.vision.temporal_patch_size
+        {
+            return Err(ConfigError::Invalid {
+                field: "preprocessor_config.json".into(),
+                reason:
+                    "its patch, merge and temporal sizes differ from config.json's vision_config"
+                        .into(),
+            }
+            .into());
+        }
+        let tokenizer = TextTokenizer::from_json(&files.tokenizer)?;
+        let template = ChatTemplate::from_config_json(&files.tokenizer_config)?;
+        let stop_tokens = stop_tokens(&files, &tokenizer)?;
+        let model = QwenVl::load(&config, files.checkpoint, device.device())?;
+        Ok(Vlm {
+            model,
+            tokenizer,
+            template,
+            processor,
+            stop_tokens,
+            device,
+            vision_cache: VecDeque::new(),
+        })
+    }
+
+    pub fn config(&self) -> &QwenVlConfig {
+        self.model.config()
+    }
+
+    pub fn tokenizer(&self) -> &TextTokenizer {
+        &self.tokenizer
+    }
+
+    pub fn device(&self) -> &ComputeDevice {
+        &self.device
+    }
+
+    /// The image processor, whose `max_pixels` is the visual-token budget per image.
+    pub fn processor_mut(&mut self) -> &mut ImageProcessorConfig {
+        &mut self.processor
+    }
+
+    /// Tokens that end a reply.
+    pub fn stop_tokens(&self) -> &[u32] {
+        &self.stop_tokens
+    }
+
+    /// Generates a reply, calling `on_text` with each piece of text as soon as it is complete.
+    pub async fn generate(
+        &mut self,
+        request: GenerateRequest<'_>,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<Generation, GenerateError> {
+        let mut sampler = Sampler::new(request.sampling)?;
+        let rendered = self.template.render(request.messages, true)?;
+        let placeholder_ids = self.tokenizer.encode(&rendered)?;
+        let image_token = self.model.config().tokens.image;
+        let placeholders = placeholder_ids
+            .iter()
+            .filter(|&&t| t == image_token)
+            .count();
+        if placeholders != request.images.len() {
+            return Err(GenerateError::ImageCount {
+                placeholders,
+                images: request.images.len(),
+            });
+        }
+        let EncodedImages {
+            features: images,
+            grids,
+            cached: cached_images,
+        } = self.encode_images(request.images)?;
+        let merge = self.processor.merge_size;
+        let unit = (merge * merge) as usize;
+        // Each placeholder stands for all of its image's tokens.
+        let mut prompt = Vec::with_capacity(placeholder_ids.len());
+        let mut counts = grids
+            .iter()
+            .map(|grid| grid.iter().product::<u32>() as usize / unit);
+        for &token in &placeholder_ids {
+            if token == image_token
+                && let Some(count) = counts.next()
+            {
+                prompt.extend(std::iter::repeat_n(image_token, count));
+            } else {
+                prompt.push(token);
+            }
+        }
+        let image_tokens = prompt.iter().filter(|&&t| t == image_token).count();
+        let positions = rope_positions(&prompt, image_token, &grids, merge)?;
+        let mut cache = self.model.new_cache();
+        let hidden = self.model.decode(
+            DecoderInput {
+                tokens: &prompt,
+                positions: [&positions.axes[0], &positions.axes[1], &positions.axes[2]],
+                images: images.as_ref(),
+            },
+            &mut cache,
+            None,
+        )?;
+        let mut logits = self.last_logits(hidden).await?;
+        let limit = self.model.config().text.max_position_embeddings;
+        let mut stream = TextStream::default();
+        let mut text = String::new();
+        let mut tokens = Vec::new();
+        let stop = loop {
+            let token = sampler.sample(&logits);
+            tokens.push(token);
+            if self.stop_tokens.contains(&token) {
+                break StopReason::StopToken(token);
+            }
+            if let Some(piece) = stream.push(&self.tokenizer, token)? {
+                on_text(&piece);
+                text.push_str(&piece);
+            }
+            if tokens.len() >= request.max_new_tokens {
+                break StopReason::MaxTokens;
+            }
+            if cache.len() >= limit {
+                break StopReason::ContextFull;
+            }
+            let position = [cache.len() as i64 + positions.delta];
+            let hidden = self.model.decode(
+                DecoderInput {
+                    tokens: &[token],
+                    positions: [&position, &position, &position],
+                    images: None,
+                },
+                &mut cache,
+                None,
+            )?;
+            logits = self.last_logits(hidden).await?;
+        };
+        if let Some(rest) = stream.finish(&self.tokenizer)? {
+            on_text(&rest);
+            text.push_str(&rest);
+        }
+        Ok(Generation {
+            text,
+            tokens,
+            prompt,
+            image_tokens,
+            stop,
+            cached_images,
+        })
+    }
+
+    /// The logits of the last row of `hidden`, read back to the host.
+    async fn last_logits(&self, hidden: Tensor<2>) -> Result<Vec<f32>, DeviceError> {
+        let [rows, _] = hidden.dims();
+        let last = hidden.narrow(0, rows - 1, 1);
+        self.device.read_f32(self.model.logits(last)).await
+    }
+
+    /// Encodes each image, or takes its encoding from the cache.
+    fn encode_images(&mut self, images: &[RgbImage]) -> Result<EncodedImages, GenerateError> {
+        let mut outputs = Vec::with_capacity(images.len());
+        let mut grids = Vec::with_capacity(images.len());
+        let mut cached = 0;
+        for (index, image) in images.iter().enumerate() {
+            let processed = self
+                .processor
+                .process(image)
+                .map_err(|source| GenerateError::Image { index, source })?;
+            let mut hasher = Sha256::new();
+            for value in processed.grid_thw {
+                hasher.update(value.to_le_bytes());
+            }
+            for value in &processed.patches {
+                hasher.update(value.to_le_bytes());
+            }
+            let key: [u8; 32] = hasher.finalize().into();
+            grids.push(processed.grid_thw);
+            if let Some(position) = self.vision_cache.iter().position(|(k, _)| *k == key)
+                && let Some(entry) = self.vision_cache.remove(position)
+            {
+                outputs.push(entry.1.clone());
+                self.vision_cache.push_back(entry);
+                cached += 1;
+                continue;
+            }
+            let grid = processed.grid_thw.map(|v| v as usize);
+            let rows = processed.patches.len() / self.processor.patch_len();
+            let patches = Tensor::<2>::from_data(
+                TensorData::new(processed.patches, [rows, self.processor.patch_len()]),
+                self.device.device(),
+            );
+            let output = self.model.encode_images(patches, &[grid], None);
+            if self.vision_cache.len() == VISION_CACHE_IMAGES {
+                self.vision_cache.pop_front();
+            }
+            self.vision_cache.push_back((key, output.clone()));
+            outputs.push(output);
+        }
+        if outputs.is_empty() {
+            return Ok(EncodedImages {
+                features: None,
+                grids,
+                cached,
+            });
+        }
+        let levels = outputs[0].deepstack.len();
+        let deepstack = (0..levels)
+            .map(|level| {
+                Tensor::cat(
+                    outputs.iter().map(|o| o.deepstack[level].clone()).collect(),
+                    0,
+                )
+            })
+            .collect();
+        let embeddings = Tensor::cat(outputs.into_iter().map(|o| o.embeddings).collect(), 0);
+        Ok(EncodedImages {
+            features: Some(VisionOutput {
+                embeddings,
+                deepstack,
+            }),
+            grids,
+            cached,
+        })
+    }
+}
+
+/// A request's images, encoded.
+struct EncodedImages {
+    /// All images' features in order; `None` without images.
+    features: Option<VisionOutput>,
+    grids: Vec<[u32; 3]>,
+    /// How many came from the vision cache.
+    cached: usize,
+}
+
+/// The tokens that end a reply: `generation_config.json`'s `eos_token_id` (one or a list) and the
+/// tokenizer configuration's `eos_token`.
+fn stop_tokens(files: &ModelFiles, tokenizer: &TextTokenizer) -> Result<Vec<u32>, LoadError> {
+    let mut stops = Vec::new();
+    if let Some(json) = &files.generation_config {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|err| ConfigError::invalid("generation_config.json", err.to_string()))?;
+        match value.get("eos_token_id") {
+            Some(serde_json::Value::Array(ids)) => {
+                stops.extend(ids.iter().filter_map(|id| id.as_u64()).map(|id| id as u32))
+            }
+            Some(id) => stops.extend(id.as_u64().map(|id| id as u32)),
+            None => {}
+        }
+    }
+    let config: serde_json::Value = serde_json::from_str(&files.tokenizer_config)
+        .map_err(|err| ChatTemplateError::Json(err.to_string()))?;
+    let eos = config.get("eos_token").and_then(|eos| {
+        eos.as_str()
+            .or_else(|| eos.get("content").and_then(|c| c.as_str()))
+    });
+    if let Some(eos) = eos {
+        stops.push(tokenizer.token_id(eos)?);
+    }
+    stops.sort_unstable();
+    stops.dedup();
+    Ok(stops)
+}

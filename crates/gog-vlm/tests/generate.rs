@@ -1,0 +1,145 @@
+//! End to end on the tiny models: a chat with an image is rendered, tokenized, expanded, encoded
+//! and decoded exactly as transformers does it (same prompt ids, same greedy tokens), text streams
+//! out in whole characters, a repeated image comes from the vision cache, seeded sampling repeats
+//! itself, and bad requests are typed errors. Runs natively and in headless Chromium.
+
+mod fixture;
+
+use fixture::{TinyModel, tiny_models};
+use gog_vlm::chat_template::ChatMessage;
+use gog_vlm::checkpoint::Checkpoint;
+use gog_vlm::qwen_vl::ForwardError;
+use gog_vlm::sampling::Sampling;
+use gog_vlm::vlm::GenerateError;
+use gog_vlm::{ComputeDevice, GenerateRequest, ModelFiles, StopReason, Vlm};
+
+const QUESTION: &str = "When was the tower on the left finished?";
+
+fn load(model: &TinyModel, device: ComputeDevice) -> Vlm {
+    let files = ModelFiles {
+        config: model.config.to_owned(),
+        preprocessor_config: Some(model.preprocessor_config.to_owned()),
+        generation_config: Some(model.generation_config.to_owned()),
+        tokenizer: model.tokenizer.to_vec(),
+        tokenizer_config: model.tokenizer_config.to_owned(),
+        checkpoint: Checkpoint::from_buffers([(
+            "model.safetensors".into(),
+            model.weights.to_vec(),
+        )])
+        .expect("a checkpoint"),
+    };
+    Vlm::load(files, device).expect("the tiny model loads")
+}
+
+async fn check_device(device: ComputeDevice) {
+    for model in tiny_models() {
+        let family = model.family;
+        let mut vlm = load(&model, device.clone());
+        let image = model.fixture.image("one_image.image0");
+        let messages = [ChatMessage::user_with_images(1, QUESTION)];
+        let (_, expected_prompt) = model.fixture.i64("chat.input_ids");
+        let (_, expected_tokens) = model.fixture.i64("chat.greedy_tokens");
+        let expected_prompt: Vec<u32> = expected_prompt.iter().map(|&t| t as u32).collect();
+        let expected_tokens: Vec<u32> = expected_tokens.iter().map(|&t| t as u32).collect();
+        let request = GenerateRequest {
+            messages: &messages,
+            images: std::slice::from_ref(&image),
+            sampling: Sampling::Greedy,
+            max_new_tokens: expected_tokens.len(),
+        };
+
+        let mut pieces = Vec::new();
+        let first = vlm
+            .generate(request, |piece| pieces.push(piece.to_owned()))
+            .await
+            .expect("generates");
+        assert_eq!(first.prompt, expected_prompt, "{family}: prompt ids");
+        assert_eq!(first.tokens, expected_tokens, "{family}: greedy tokens");
+        assert_eq!(first.stop, StopReason::MaxTokens);
+        assert_eq!(first.image_tokens, 10);
+        assert_eq!(first.cached_images, 0);
+        assert_eq!(pieces.concat(), first.text, "{family}: streamed text");
+        assert_eq!(
+            vlm.tokenizer().decode(&first.tokens).expect("decodable"),
+            first.text,
+            "{family}"
+        );
+
+        // Asking again about the same image reuses its encoding, with the same result.
+        let again = vlm.generate(request, |_| {}).await.expect("generates");
+        assert_eq!(again.cached_images, 1, "{family}: vision cache");
+        assert_eq!(again.tokens, first.tokens);
+
+        // Seeded sampling repeats itself.
+        let sampled = Sampling::TopP {
+            temperature: 1.5,
+            top_p: 0.95,
+            seed: 11,
+        };
+        let sampled = GenerateRequest {
+            sampling: sampled,
+            ..request
+        };
+        let one = vlm.generate(sampled, |_| {}).await.expect("generates");
+        let two = vlm.generate(sampled, |_| {}).await.expect("generates");
+        assert_eq!(one.tokens, two.tokens, "{family}: seeded sampling");
+
+        // Two images for one placeholder.
+        let err = vlm
+            .generate(
+                GenerateRequest {
+                    images: &[image.clone(), image.clone()],
+                    ..request
+                },
+                |_| {},
+            )
+            .await
+            .expect_err("one placeholder, two images");
+        assert!(
+            matches!(
+                err,
+                GenerateError::ImageCount {
+                    placeholders: 1,
+                    images: 2
+                }
+            ),
+            "{err}"
+        );
+        // A prompt longer than the context.
+        let long = ChatMessage::user_with_images(0, &"tower ".repeat(600));
+        let err = vlm
+            .generate(
+                GenerateRequest {
+                    messages: &[long],
+                    images: &[],
+                    ..request
+                },
+                |_| {},
+            )
+            .await
+            .expect_err("a prompt over the context limit");
+        assert!(
+            matches!(
+                err,
+                GenerateError::Forward(ForwardError::ContextFull { limit: 512, .. })
+            ),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+#[test]
+fn generates_like_transformers_on_the_cpu() {
+    pollster::block_on(check_device(ComputeDevice::cpu()));
+}
+
+#[cfg(target_family = "wasm")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+#[cfg(target_family = "wasm")]
+#[wasm_bindgen_test::wasm_bindgen_test]
+async fn generates_like_transformers_on_webgpu() {
+    let gpu = ComputeDevice::webgpu().await.expect("a WebGPU adapter");
+    check_device(gpu).await;
+}
