@@ -14,6 +14,7 @@ pub mod device;
 pub mod image_processor;
 pub mod nn;
 pub mod qwen_vl;
+pub mod reference;
 mod resize;
 pub mod rope_index;
 pub mod sampling;

@@ -98,10 +98,10 @@ pub enum GenerateError {
     ChatTemplate(#[from] ChatTemplateError),
     #[error(transparent)]
     Tokenizer(#[from] TokenizerError),
-    #[error("image {index}: {source}")]
+    #[error("image {index}: {error}")]
     Image {
         index: usize,
-        source: ImageProcessorError,
+        error: ImageProcessorError,
     },
     #[error("the prompt has {placeholders} image placeholders but {images} images were given")]
     ImageCount { placeholders: usize, images: usize },
@@ -343,7 +343,7 @@ impl Vlm {
             let processed = self
                 .processor
                 .process(image)
-                .map_err(|source| GenerateError::Image { index, source })?;
+                .map_err(|error| GenerateError::Image { index, error })?;
             let mut hasher = Sha256::new();
             for value in processed.grid_thw {
                 hasher.update(value.to_le_bytes());
@@ -367,7 +367,7 @@ impl Vlm {
                 TensorData::new(processed.patches, [rows, self.processor.patch_len()]),
                 self.device.device(),
             );
-            let output = self.model.encode_images(patches, &[grid], None);
+            let output = self.model.encode_images(patches, &[grid], None)?;
             if self.vision_cache.len() == VISION_CACHE_IMAGES {
                 self.vision_cache.pop_front();
             }

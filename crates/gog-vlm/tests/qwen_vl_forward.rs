@@ -92,7 +92,9 @@ async fn run_family(
             .collect();
 
         let mut trace = VisionTrace::default();
-        let images = qwen.encode_images(patches, &grids, Some(&mut trace));
+        let images = qwen
+            .encode_images(patches, &grids, Some(&mut trace))
+            .expect("the fixture's patches fit its grids");
         for (k, block) in trace.blocks.into_iter().enumerate() {
             let name = format!("vision_block{k}");
             comparisons.push(compare(device, label(&name), block, fixture.f32(&key(&name))).await);

@@ -49,6 +49,15 @@ pub enum ForwardError {
         lengths: Vec<usize>,
         tokens: usize,
     },
+    #[error("image patches are {found:?}; the grids {grids:?} need [{rows}, {patch_len}]")]
+    Patches {
+        found: [usize; 2],
+        grids: Vec<[usize; 3]>,
+        rows: usize,
+        patch_len: usize,
+    },
+    #[error("image grid {grid:?} is not whole {merge}×{merge} groups of patches")]
+    Grid { grid: [usize; 3], merge: usize },
     #[error("the context would hold {needed} tokens; this model allows {limit}")]
     ContextFull { needed: usize, limit: usize },
 }
@@ -157,8 +166,26 @@ impl QwenVl {
         patches: Tensor<2>,
         grids: &[[usize; 3]],
         trace: Option<&mut VisionTrace>,
-    ) -> VisionOutput {
-        self.vision.forward(patches, grids, trace)
+    ) -> Result<VisionOutput, ForwardError> {
+        let vision = &self.config.vision;
+        let merge = vision.spatial_merge_size;
+        if let Some(&grid) = grids
+            .iter()
+            .find(|[t, h, w]| *t == 0 || *h == 0 || h % merge != 0 || w % merge != 0)
+        {
+            return Err(ForwardError::Grid { grid, merge });
+        }
+        let rows = grids.iter().map(|g| g.iter().product::<usize>()).sum();
+        let found = patches.dims();
+        if found != [rows, vision.patch_len()] {
+            return Err(ForwardError::Patches {
+                found,
+                grids: grids.to_vec(),
+                rows,
+                patch_len: vision.patch_len(),
+            });
+        }
+        Ok(self.vision.forward(patches, grids, trace))
     }
 
     /// Runs new tokens through the decoder, extending `cache`; returns their final hidden states
