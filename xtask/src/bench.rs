@@ -5,7 +5,8 @@
 //! `{"case": "gemv 4096x4096", "variant": "reference", "seconds": [0.0123, ...]}`. Every case
 //! must have a `reference` variant, measured in the same run; xtask reports each variant's
 //! median and its ratio to the reference (reference time ÷ variant time: above 1 is faster).
-//! Nothing compares against numbers from another run or another machine.
+//! Nothing compares against numbers from another run or another machine. Benchmarks whose
+//! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`.
 
 use crate::{paths, process, tools::Tools};
 use anyhow::{Context, Result, bail};
@@ -77,7 +78,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         tools
             .command("cargo")
             .args(["bench", "--locked", "-p", package, "--bench", name])
-            .env("GOG_BENCH_SAMPLES", &samples_path),
+            .env("GOG_BENCH_SAMPLES", &samples_path)
+            // Benchmarks whose reference is PyTorch run it in the reference venv.
+            .env("GOG_REFERENCE_PYTHON", crate::reference::python()?),
     )?;
     let report = Report {
         name: name.clone(),

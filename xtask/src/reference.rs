@@ -35,6 +35,12 @@ pub fn run(_args: &ReferenceArgs) -> Result<()> {
     Ok(())
 }
 
+/// The reference venv's Python, set up first if needed.
+pub fn python() -> Result<PathBuf> {
+    let requirements = paths::workspace().join("tests/reference/requirements.txt");
+    Ok(ensure_venv(&requirements)?.join("bin/python"))
+}
+
 /// The venv, created or updated when `requirements.txt` changed since it was last installed.
 fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     // Beside the tool cache: ~/.cache/gog/reference-venv by default.

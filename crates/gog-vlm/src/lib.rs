@@ -13,6 +13,7 @@ mod config_error;
 pub mod device;
 pub mod image_processor;
 pub mod nn;
+pub mod quant;
 pub mod qwen_vl;
 pub mod reference;
 mod resize;
