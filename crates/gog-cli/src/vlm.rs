@@ -3,9 +3,10 @@
 use anyhow::{Context, Result, bail};
 use gog_vlm::chat_template::ChatMessage;
 use gog_vlm::checkpoint::Checkpoint;
+use gog_vlm::quant::QuantFormat;
 use gog_vlm::qwen_vl::{QwenVl, QwenVlConfig};
 use gog_vlm::sampling::Sampling;
-use gog_vlm::{ComputeDevice, GenerateRequest, ModelFiles, StopReason, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -44,6 +45,9 @@ pub struct GenerateArgs {
     /// Cap the image at this many language-model tokens (the checkpoint's own limit otherwise).
     #[arg(long)]
     max_image_tokens: Option<u64>,
+    /// Quantise the decoder's weights for the CPU kernel: q8 or q4 (f32 otherwise).
+    #[arg(long)]
+    quant: Option<QuantFormat>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +61,9 @@ pub struct CheckArgs {
     /// Largest acceptable absolute logit difference.
     #[arg(long, default_value_t = 1e-4)]
     tolerance: f32,
+    /// Quantise the decoder's weights first (q8 or q4), to see what quantisation costs.
+    #[arg(long)]
+    quant: Option<QuantFormat>,
 }
 
 pub fn run(command: VlmCommand) -> Result<()> {
@@ -98,7 +105,8 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     let started = Instant::now();
     let files = ModelFiles::read_dir(&args.model)
         .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
-    let mut vlm = Vlm::load(files, ComputeDevice::cpu())
+    let options = LoadOptions { quant: args.quant };
+    let mut vlm = Vlm::load(files, ComputeDevice::cpu(), options)
         .with_context(|| format!("cannot load the model in {}", args.model.display()))?;
     if let Some(tokens) = args.max_image_tokens {
         let processor = vlm.processor_mut();
@@ -159,7 +167,7 @@ fn check(args: &CheckArgs) -> Result<()> {
     let config = QwenVlConfig::from_json(&config)?;
     let device = ComputeDevice::cpu();
     let checkpoint = Checkpoint::open_dir(&args.model)?;
-    let model = QwenVl::load(&config, checkpoint, device.device())?;
+    let model = QwenVl::load(&config, checkpoint, device.device(), args.quant)?;
     let fixture = std::fs::read(&args.fixture)
         .with_context(|| format!("cannot read {}", args.fixture.display()))?;
     let reports = pollster::block_on(gog_vlm::reference::check_logits(&model, &device, &fixture))
@@ -167,10 +175,11 @@ fn check(args: &CheckArgs) -> Result<()> {
     let mut worst: f32 = 0.0;
     for report in &reports {
         println!(
-            "{}: {} tokens, max |logit diff| {:.3e}, top-1 agreement {:.1}%",
+            "{}: {} tokens, max |logit diff| {:.3e}, logit cosine {:.6}, top-1 agreement {:.1}%",
             report.case,
             report.prompt_tokens,
             report.max_abs_diff,
+            report.cosine,
             100.0 * report.top1_agreement
         );
         worst = worst.max(report.max_abs_diff);

@@ -30,7 +30,9 @@ pub struct CaseReport {
     pub prompt_tokens: usize,
     /// Largest absolute difference between the model's logits and the reference's.
     pub max_abs_diff: f32,
-    /// Whether the most likely next token agrees at every position.
+    /// Cosine similarity of the model's logits and the reference's, over all positions.
+    pub cosine: f64,
+    /// Share of positions where the most likely next token agrees.
     pub top1_agreement: f32,
 }
 
@@ -142,10 +144,18 @@ pub async fn check_logits(
             .zip(expected.chunks_exact(vocab))
             .filter(|(a, b)| crate::sampling::argmax(a) == crate::sampling::argmax(b))
             .count();
+        let (dot, norm_a, norm_b) = logits.iter().zip(&expected).fold(
+            (0.0f64, 0.0f64, 0.0f64),
+            |(dot, a2, b2), (&a, &b)| {
+                let (a, b) = (f64::from(a), f64::from(b));
+                (dot + a * b, a2 + a * a, b2 + b * b)
+            },
+        );
         reports.push(CaseReport {
             case,
             prompt_tokens: tokens.len(),
             max_abs_diff,
+            cosine: dot / (norm_a.sqrt() * norm_b.sqrt()).max(f64::MIN_POSITIVE),
             top1_agreement: agreeing as f32 / tokens.len().max(1) as f32,
         });
     }

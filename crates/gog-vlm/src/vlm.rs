@@ -10,8 +10,9 @@ use crate::ComputeDevice;
 use crate::chat_template::{ChatMessage, ChatTemplate, ChatTemplateError};
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::config_error::ConfigError;
-use crate::device::DeviceError;
+use crate::device::{DeviceError, DeviceKind};
 use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
+use crate::quant::QuantFormat;
 use crate::qwen_vl::{DecoderInput, Family, ForwardError, QwenVl, QwenVlConfig, VisionOutput};
 use crate::rope_index::{RopeIndexError, rope_positions};
 use crate::sampling::{Sampler, Sampling, SamplingError};
@@ -89,6 +90,8 @@ pub enum LoadError {
     Tokenizer(#[from] TokenizerError),
     #[error(transparent)]
     ChatTemplate(#[from] ChatTemplateError),
+    #[error("quantised weights run on the CPU; this model is on {0:?}")]
+    QuantOnGpu(DeviceKind),
 }
 
 /// A generation that cannot run.
@@ -150,6 +153,13 @@ pub struct Generation {
     pub cached_images: usize,
 }
 
+/// How a model is loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Quantise the decoder's linear layers and head for the CPU kernel (CPU device only).
+    pub quant: Option<QuantFormat>,
+}
+
 /// How many encoded images the vision cache keeps.
 const VISION_CACHE_IMAGES: usize = 8;
 
@@ -168,7 +178,14 @@ pub struct Vlm {
 
 impl Vlm {
     /// Loads a model onto `device`.
-    pub fn load(files: ModelFiles, device: ComputeDevice) -> Result<Self, LoadError> {
+    pub fn load(
+        files: ModelFiles,
+        device: ComputeDevice,
+        options: LoadOptions,
+    ) -> Result<Self, LoadError> {
+        if options.quant.is_some() && device.kind() != DeviceKind::Cpu {
+            return Err(LoadError::QuantOnGpu(device.kind()));
+        }
         let config = QwenVlConfig::from_json(&files.config)?;
         let defaults = match config.family {
             Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
@@ -193,7 +210,7 @@ impl Vlm {
         let tokenizer = TextTokenizer::from_json(&files.tokenizer)?;
         let template = ChatTemplate::from_config_json(&files.tokenizer_config)?;
         let stop_tokens = stop_tokens(&files, &tokenizer)?;
-        let model = QwenVl::load(&config, files.checkpoint, device.device())?;
+        let model = QwenVl::load(&config, files.checkpoint, device.device(), options.quant)?;
         Ok(Vlm {
             model,
             tokenizer,

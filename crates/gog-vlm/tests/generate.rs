@@ -11,7 +11,7 @@ use gog_vlm::checkpoint::Checkpoint;
 use gog_vlm::qwen_vl::ForwardError;
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::GenerateError;
-use gog_vlm::{ComputeDevice, GenerateRequest, ModelFiles, StopReason, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
 
 const QUESTION: &str = "When was the tower on the left finished?";
 
@@ -28,7 +28,7 @@ fn load(model: &TinyModel, device: ComputeDevice) -> Vlm {
         )])
         .expect("a checkpoint"),
     };
-    Vlm::load(files, device).expect("the tiny model loads")
+    Vlm::load(files, device, LoadOptions::default()).expect("the tiny model loads")
 }
 
 async fn check_device(device: ComputeDevice) {

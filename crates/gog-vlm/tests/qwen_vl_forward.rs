@@ -66,7 +66,7 @@ fn load(model: &TinyModel, device: &ComputeDevice) -> QwenVl {
     let checkpoint =
         Checkpoint::from_buffers([("model.safetensors".to_owned(), model.weights.to_vec())])
             .expect("a readable checkpoint");
-    QwenVl::load(&config, checkpoint, device.device()).expect("the tiny model loads")
+    QwenVl::load(&config, checkpoint, device.device(), None).expect("the tiny model loads")
 }
 
 /// Runs every case of one family on `device`; returns each comparison and the greedy tokens

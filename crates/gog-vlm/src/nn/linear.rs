@@ -1,12 +1,15 @@
 //! Linear layers loaded from a checkpoint.
 //!
 //! Hugging Face stores a linear weight as `[out, in]`; burn's `linear` multiplies by `[in, out]`,
-//! so the weight is transposed once, on the host, while loading.
+//! so the weight is transposed once, on the host, while loading. A [`Projection`] may instead keep
+//! its weight quantised for the CPU kernel.
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use burn::module::Param;
+use crate::quant::{QuantFormat, QuantMatrix};
+use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
+use std::sync::Arc;
 
 /// Reads `{prefix}.weight` (`[d_output, d_input]`, or any shape whose trailing dimensions
 /// flatten to `d_input`, such as a patch-embedding convolution) and `{prefix}.bias` if `bias`.
@@ -79,4 +82,116 @@ pub fn load_matrix(
         TensorData::new(values, [rows, cols]),
         device,
     ))
+}
+
+/// A linear layer whose weight is a dense tensor on the device, or quantised on the host for the
+/// CPU kernel ([`crate::quant`]). Quantised layers compute on the host, so they are only for
+/// models on the CPU device.
+#[derive(Module, Debug)]
+pub struct Projection {
+    dense: Option<Linear>,
+    #[module(skip)]
+    quantized: Option<QuantizedLinear>,
+}
+
+/// A quantised weight with its bias.
+#[derive(Debug, Clone)]
+pub struct QuantizedLinear {
+    weight: Arc<QuantMatrix>,
+    bias: Option<Tensor<1>>,
+}
+
+impl Projection {
+    /// Reads `{prefix}.weight` (`[d_output, d_input]`) and, if `bias`, `{prefix}.bias`;
+    /// quantises the weight to `quant` when given and its shape allows (a whole number of
+    /// blocks per row), else keeps it dense.
+    pub fn load(
+        checkpoint: &mut Checkpoint,
+        prefix: &str,
+        [d_input, d_output]: [usize; 2],
+        bias: bool,
+        quant: Option<QuantFormat>,
+        device: &Device,
+    ) -> Result<Self, CheckpointError> {
+        let Some(format) = quant.filter(|_| d_input.is_multiple_of(crate::quant::BLOCK)) else {
+            return Ok(Projection {
+                dense: Some(load_dense(
+                    checkpoint, prefix, d_input, d_output, bias, device,
+                )?),
+                quantized: None,
+            });
+        };
+        let weight = checkpoint.take(&format!("{prefix}.weight"), &[d_output, d_input])?;
+        let bias = if bias {
+            Some(load_vector(
+                checkpoint,
+                &format!("{prefix}.bias"),
+                d_output,
+                device,
+            )?)
+        } else {
+            None
+        };
+        Ok(Self::quantized(format, &weight, d_output, d_input, bias))
+    }
+
+    /// Quantises a row-major `[d_output, d_input]` weight whose input size is a whole number of
+    /// blocks.
+    pub fn quantized(
+        format: QuantFormat,
+        weight: &[f32],
+        d_output: usize,
+        d_input: usize,
+        bias: Option<Tensor<1>>,
+    ) -> Self {
+        let matrix = QuantMatrix::quantize(format, weight, d_output, d_input)
+            .unwrap_or_else(|err| unreachable!("callers check the block size: {err}"));
+        Projection {
+            dense: None,
+            quantized: Some(QuantizedLinear {
+                weight: Arc::new(matrix),
+                bias,
+            }),
+        }
+    }
+
+    /// A dense layer.
+    pub fn dense(linear: Linear) -> Self {
+        Projection {
+            dense: Some(linear),
+            quantized: None,
+        }
+    }
+
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        match (&self.dense, &self.quantized) {
+            (Some(linear), _) => linear.forward(x),
+            (None, Some(quantized)) => quantized.forward(x),
+            (None, None) => unreachable!("a projection is dense or quantised"),
+        }
+    }
+}
+
+impl QuantizedLinear {
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let dims = x.dims();
+        let [d_output, d_input] = self.weight.shape();
+        let rows = dims[..D - 1].iter().product();
+        let device = x.device();
+        let values: Vec<f32> = x
+            .into_data()
+            .try_into_vec()
+            .unwrap_or_else(|err| unreachable!("activations are f32: {err:?}"));
+        debug_assert_eq!(values.len(), rows * d_input);
+        let mut out_dims = dims;
+        out_dims[D - 1] = d_output;
+        let y = Tensor::<D>::from_data(
+            TensorData::new(self.weight.matmul(&values, rows), out_dims),
+            &device,
+        );
+        match &self.bias {
+            Some(bias) => y + bias.clone().unsqueeze(),
+            None => y,
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! Feed-forward blocks: the gated form `down(act(gate(x)) · up(x))` of Qwen decoders and
 //! Qwen2.5-VL's vision tower, and the plain form `down(act(up(x)))` of Qwen3-VL's vision tower.
 
-use super::linear::load_dense;
+use super::linear::Projection;
 use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::quant::QuantFormat;
 use burn::module::Module;
-use burn::nn::Linear;
 use burn::tensor::activation::{gelu, gelu_approximate, silu};
 use burn::tensor::{Device, Tensor};
 use serde::Deserialize;
@@ -24,9 +24,9 @@ pub enum Activation {
 
 #[derive(Module, Debug)]
 pub struct Mlp {
-    gate: Option<Linear>,
-    up: Linear,
-    down: Linear,
+    gate: Option<Projection>,
+    up: Projection,
+    down: Projection,
     #[module(skip)]
     activation: Activation,
 }
@@ -42,6 +42,8 @@ pub struct MlpNames<'a> {
     pub intermediate: usize,
     pub bias: bool,
     pub activation: Activation,
+    /// Quantise the weights for the CPU kernel.
+    pub quant: Option<QuantFormat>,
 }
 
 impl Mlp {
@@ -52,12 +54,12 @@ impl Mlp {
         device: &Device,
     ) -> Result<Self, CheckpointError> {
         let mut layer = |name: &str, d_input, d_output| {
-            load_dense(
+            Projection::load(
                 checkpoint,
                 &format!("{prefix}.{name}"),
-                d_input,
-                d_output,
+                [d_input, d_output],
                 names.bias,
+                names.quant,
                 device,
             )
         };

@@ -5,9 +5,10 @@ use super::kv_cache::KvCache;
 use super::text::DecoderLayer;
 use super::vision::{VisionOutput, VisionTower, VisionTrace};
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::nn::linear::{load_dense, load_matrix};
+use crate::nn::linear::Projection;
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryLayout;
+use crate::quant::{BLOCK, QuantFormat};
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -18,7 +19,7 @@ pub struct QwenVl {
     vision: VisionTower,
     layers: Vec<DecoderLayer>,
     norm: Norm,
-    lm_head: Linear,
+    lm_head: Projection,
     /// `[vocab, hidden]`, kept on the host: a prompt needs only a few of its rows, and a GPU
     /// buffer of the whole table would be the model's largest.
     #[module(skip)]
@@ -27,6 +28,8 @@ pub struct QwenVl {
     config: QwenVlConfig,
     #[module(skip)]
     rotary: RotaryLayout,
+    #[module(skip)]
+    device: Device,
 }
 
 /// The token-embedding table on the host.
@@ -74,11 +77,14 @@ pub struct DecoderInput<'a> {
 }
 
 impl QwenVl {
-    /// Reads every tensor of the model from `checkpoint`, which must hold nothing else.
+    /// Reads every tensor of the model from `checkpoint`, which must hold nothing else. With
+    /// `quant`, the decoder's linear layers and output head are quantised for the CPU kernel
+    /// (only for the CPU device: they compute on the host).
     pub fn load(
         config: &QwenVlConfig,
         mut checkpoint: Checkpoint,
         device: &Device,
+        quant: Option<QuantFormat>,
     ) -> Result<Self, CheckpointError> {
         let text = &config.text;
         let vision = VisionTower::load(config.family, &config.vision, &mut checkpoint, device)?;
@@ -87,7 +93,7 @@ impl QwenVl {
             &[text.vocab_size, text.hidden_size],
         )?;
         let layers = (0..text.num_hidden_layers)
-            .map(|i| DecoderLayer::load(text, &mut checkpoint, i, device))
+            .map(|i| DecoderLayer::load(text, &mut checkpoint, i, quant, device))
             .collect::<Result<_, _>>()?;
         let norm = Norm::load(
             NormKind::Rms,
@@ -101,29 +107,30 @@ impl QwenVl {
         // `lm_head.weight`; it is the same table and is read so that nothing is left over.
         let lm_head = if config.tie_word_embeddings {
             if checkpoint.contains("lm_head.weight") {
-                load_matrix(
-                    &mut checkpoint,
-                    "lm_head.weight",
-                    text.vocab_size,
-                    text.hidden_size,
-                    device,
-                )?;
+                checkpoint.take("lm_head.weight", &[text.vocab_size, text.hidden_size])?;
             }
-            let weight = Tensor::<2>::from_data(
-                TensorData::new(table.clone(), [text.vocab_size, text.hidden_size]),
-                device,
-            );
-            Linear {
-                weight: Param::from_tensor(weight.transpose()),
-                bias: None,
+            match quant.filter(|_| text.hidden_size.is_multiple_of(BLOCK)) {
+                Some(format) => {
+                    Projection::quantized(format, &table, text.vocab_size, text.hidden_size, None)
+                }
+                None => {
+                    let weight = Tensor::<2>::from_data(
+                        TensorData::new(table.clone(), [text.vocab_size, text.hidden_size]),
+                        device,
+                    );
+                    Projection::dense(Linear {
+                        weight: Param::from_tensor(weight.transpose()),
+                        bias: None,
+                    })
+                }
             }
         } else {
-            load_dense(
+            Projection::load(
                 &mut checkpoint,
                 "lm_head",
-                text.hidden_size,
-                text.vocab_size,
+                [text.hidden_size, text.vocab_size],
                 false,
+                quant,
                 device,
             )?
         };
@@ -144,6 +151,7 @@ impl QwenVl {
                 text.mrope_interleaved,
             ),
             config: config.clone(),
+            device: device.clone(),
         })
     }
 
@@ -213,7 +221,7 @@ impl QwenVl {
                 limit,
             });
         }
-        let device = self.lm_head.weight.val().device();
+        let device = self.device.clone();
         let (mut x, visual) = self.embed(input, &device)?;
         if let Some(states) = hidden_states.as_deref_mut() {
             states.push(x.clone());

@@ -5,21 +5,21 @@ use super::config::{Activation, TextConfig};
 use super::kv_cache::LayerCache;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::nn::attention::causal_grouped;
-use crate::nn::linear::load_dense;
+use crate::nn::linear::Projection;
 use crate::nn::mlp::{Mlp, MlpNames};
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryAngles;
+use crate::quant::QuantFormat;
 use burn::module::Module;
-use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
 #[derive(Module, Debug)]
 pub struct DecoderLayer {
     input_norm: Norm,
-    q_proj: Linear,
-    k_proj: Linear,
-    v_proj: Linear,
-    o_proj: Linear,
+    q_proj: Projection,
+    k_proj: Projection,
+    v_proj: Projection,
+    o_proj: Projection,
     /// Qwen3-VL normalises each query and key head before rotating it.
     q_norm: Option<Norm>,
     k_norm: Option<Norm>,
@@ -34,10 +34,12 @@ pub struct DecoderLayer {
 }
 
 impl DecoderLayer {
+    /// Reads layer `index`; its linear layers are quantised to `quant` when given.
     pub fn load(
         config: &TextConfig,
         checkpoint: &mut Checkpoint,
         index: usize,
+        quant: Option<QuantFormat>,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
         let prefix = format!("language_model.layers.{index}");
@@ -66,12 +68,12 @@ impl DecoderLayer {
         let q_width = config.num_attention_heads * config.head_dim;
         let kv_width = config.num_key_value_heads * config.head_dim;
         let mut projection = |name: &str, d_input, d_output, bias| {
-            load_dense(
+            Projection::load(
                 checkpoint,
                 &format!("{prefix}.self_attn.{name}"),
-                d_input,
-                d_output,
+                [d_input, d_output],
                 bias,
+                quant,
                 device,
             )
         };
@@ -90,6 +92,7 @@ impl DecoderLayer {
                 intermediate: config.intermediate_size,
                 bias: false,
                 activation: Activation::Silu,
+                quant,
             },
             device,
         )?;
@@ -119,7 +122,7 @@ impl DecoderLayer {
     ) -> Tensor<2> {
         let [tokens, _] = x.dims();
         let normed = self.input_norm.forward(x.clone());
-        let heads = |projection: &Linear, norm: &Option<Norm>, count: usize| -> Tensor<4> {
+        let heads = |projection: &Projection, norm: &Option<Norm>, count: usize| -> Tensor<4> {
             let split =
                 projection
                     .forward(normed.clone())

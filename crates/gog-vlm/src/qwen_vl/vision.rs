@@ -322,6 +322,7 @@ impl VisionBlock {
                 intermediate: config.intermediate_size,
                 bias: true,
                 activation: config.hidden_act,
+                quant: None,
             },
             Family::Qwen3Vl => MlpNames {
                 gate: None,
@@ -331,6 +332,7 @@ impl VisionBlock {
                 intermediate: config.intermediate_size,
                 bias: true,
                 activation: config.hidden_act,
+                quant: None,
             },
         };
         Ok(VisionBlock {
