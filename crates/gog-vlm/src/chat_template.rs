@@ -64,6 +64,10 @@ pub struct ChatTemplate {
 
 const TEMPLATE_NAME: &str = "chat";
 
+/// Instructions a render may execute: far above what real chat templates need (thousands), far
+/// below what would stall a browser tab.
+const RENDER_FUEL: u64 = 5_000_000;
+
 impl ChatTemplate {
     /// The template in a `tokenizer_config.json` or `chat_template.json`: a string, or a list of
     /// named templates of which `default` is used.
@@ -99,6 +103,8 @@ impl ChatTemplate {
     /// Compiles a Jinja template source (such as a `chat_template.jinja`).
     pub fn new(source: String) -> Result<Self, ChatTemplateError> {
         let mut env = Environment::new();
+        // A template comes with a downloaded model: it must not be able to hang the page.
+        env.set_fuel(Some(RENDER_FUEL));
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);

@@ -211,6 +211,14 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// The tensors not yet read, with their shapes, by stored name.
+    pub fn tensors(&self) -> Vec<(String, Vec<usize>)> {
+        self.entries
+            .iter()
+            .map(|(name, entry)| (name.clone(), entry.info.shape.clone()))
+            .collect()
+    }
+
     /// Whether the checkpoint stores a tensor under any name for `logical`.
     pub fn contains(&self, logical: &str) -> bool {
         stored_names(logical)

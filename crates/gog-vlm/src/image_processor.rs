@@ -11,6 +11,9 @@ use image::RgbImage;
 pub const CLIP_MEAN: [f64; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
 pub const CLIP_STD: [f64; 3] = [0.268_629_54, 0.261_302_58, 0.275_777_11];
 
+/// The largest resized image any configuration may ask for: four times Qwen3-VL's own limit.
+pub const MAX_RESIZED_PIXELS: u64 = 1 << 26;
+
 /// How a family turns pixels into patches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageProcessorConfig {
@@ -96,16 +99,26 @@ impl ImageProcessorConfig {
             image_mean: fields.image_mean.unwrap_or(defaults.image_mean),
             image_std: fields.image_std.unwrap_or(defaults.image_std),
         };
-        if config.patch_size == 0 || config.merge_size == 0 || config.temporal_patch_size == 0 {
+        if !(1..=64).contains(&config.patch_size)
+            || !(1..=8).contains(&config.merge_size)
+            || !(1..=4).contains(&config.temporal_patch_size)
+        {
             return Err(ConfigError::invalid(
                 "preprocessor_config.json",
-                "patch_size, merge_size and temporal_patch_size must not be 0",
+                "patch_size (1–64), merge_size (1–8) or temporal_patch_size (1–4) is out of range",
             ));
         }
-        if config.min_pixels > config.max_pixels {
+        let token_area = u64::from(config.factor()).pow(2);
+        if config.min_pixels < token_area
+            || config.min_pixels > config.max_pixels
+            || config.max_pixels > MAX_RESIZED_PIXELS
+        {
             return Err(ConfigError::invalid(
                 "preprocessor_config.json",
-                "the smallest image area is above the largest",
+                format!(
+                    "the image area limits [{}, {}] must hold at least one token ({token_area} pixels) and at most {MAX_RESIZED_PIXELS} pixels",
+                    config.min_pixels, config.max_pixels
+                ),
             ));
         }
         if config.image_std.iter().any(|&std| std <= 0.0) {

@@ -309,6 +309,7 @@ impl QwenVlConfig {
 
     /// The shape rules the model's code relies on.
     fn check(&self) -> Result<(), ConfigError> {
+        self.check_bounds()?;
         let text = &self.text;
         for (field, value) in [
             ("vocab_size", text.vocab_size),
@@ -430,6 +431,109 @@ impl QwenVlConfig {
             return Err(ConfigError::invalid(
                 "vision_config.out_hidden_size",
                 format!("must equal the decoder's hidden_size {}", text.hidden_size),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// No real model comes near these; above them sizes would overflow the arithmetic on them.
+const MAX_SIZE: usize = 1 << 20;
+const MAX_VOCAB: usize = 1 << 22;
+const MAX_POSITIONS: usize = 1 << 24;
+
+impl QwenVlConfig {
+    /// Every size within bounds, before any arithmetic on them.
+    fn check_bounds(&self) -> Result<(), ConfigError> {
+        let (text, vision) = (&self.text, &self.vision);
+        let sizes = [
+            ("text_config.hidden_size", text.hidden_size, MAX_SIZE),
+            (
+                "text_config.intermediate_size",
+                text.intermediate_size,
+                MAX_SIZE,
+            ),
+            (
+                "text_config.num_hidden_layers",
+                text.num_hidden_layers,
+                4096,
+            ),
+            (
+                "text_config.num_attention_heads",
+                text.num_attention_heads,
+                4096,
+            ),
+            (
+                "text_config.num_key_value_heads",
+                text.num_key_value_heads,
+                4096,
+            ),
+            ("text_config.head_dim", text.head_dim, 4096),
+            ("text_config.vocab_size", text.vocab_size, MAX_VOCAB),
+            (
+                "text_config.max_position_embeddings",
+                text.max_position_embeddings,
+                MAX_POSITIONS,
+            ),
+            (
+                "mrope_section",
+                text.mrope_section.iter().copied().max().unwrap_or(0),
+                4096,
+            ),
+            ("vision_config.depth", vision.depth, 4096),
+            ("vision_config.hidden_size", vision.hidden_size, MAX_SIZE),
+            (
+                "vision_config.intermediate_size",
+                vision.intermediate_size,
+                MAX_SIZE,
+            ),
+            ("vision_config.num_heads", vision.num_heads, 4096),
+            (
+                "vision_config.out_hidden_size",
+                vision.out_hidden_size,
+                MAX_SIZE,
+            ),
+            ("vision_config.patch_size", vision.patch_size, 256),
+            (
+                "vision_config.spatial_merge_size",
+                vision.spatial_merge_size,
+                16,
+            ),
+            (
+                "vision_config.temporal_patch_size",
+                vision.temporal_patch_size,
+                16,
+            ),
+            ("vision_config.in_channels", vision.in_channels, 16),
+            (
+                "vision_config.num_position_embeddings",
+                vision.num_position_embeddings.unwrap_or(0),
+                MAX_SIZE,
+            ),
+        ];
+        for (field, value, limit) in sizes {
+            if value > limit {
+                return Err(ConfigError::invalid(
+                    field,
+                    format!("is {value}; at most {limit} is supported"),
+                ));
+            }
+        }
+        if let VisionAttention::Windowed { window_size, .. } = &vision.attention
+            && *window_size > MAX_SIZE
+        {
+            return Err(ConfigError::invalid(
+                "vision_config.window_size",
+                format!("is {window_size}; at most {MAX_SIZE} is supported"),
+            ));
+        }
+        if !(text.rope_theta.is_finite()
+            && vision.rope_theta.is_finite()
+            && vision.rope_theta > 1.0)
+        {
+            return Err(ConfigError::invalid(
+                "vision_config.rope_parameters.rope_theta",
+                "must be a finite number above 1",
             ));
         }
         Ok(())
