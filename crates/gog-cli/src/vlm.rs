@@ -21,7 +21,8 @@ pub enum VlmCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// A Hugging Face model directory (config.json, safetensors, tokenizer files).
+    /// A Hugging Face model directory (config.json, safetensors, tokenizer files) or a model
+    /// package made by `gog convert`.
     #[arg(long)]
     model: PathBuf,
     /// The image to ask about (PNG, JPEG or WebP).
@@ -45,7 +46,8 @@ pub struct GenerateArgs {
     /// Cap the image at this many language-model tokens (the checkpoint's own limit otherwise).
     #[arg(long)]
     max_image_tokens: Option<u64>,
-    /// Quantise the decoder's weights for the CPU kernel: q8 or q4 (f32 otherwise).
+    /// Quantise the decoder's weights for the CPU kernel: q8 or q4 (f32 otherwise; a quantised
+    /// package keeps its own format).
     #[arg(long)]
     quant: Option<QuantFormat>,
 }
@@ -103,7 +105,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
         .map(|p| read_image(p))
         .collect::<Result<_>>()?;
     let started = Instant::now();
-    let files = ModelFiles::read_dir(&args.model)
+    let files = ModelFiles::read(&args.model, |_| {})
         .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
     let options = LoadOptions { quant: args.quant };
     let mut vlm = Vlm::load(files, ComputeDevice::cpu(), options)

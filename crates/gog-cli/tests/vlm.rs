@@ -184,3 +184,84 @@ fn bad_models_and_images_get_clear_errors() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn convert_writes_a_package_that_generate_runs_and_guards() {
+    let out = std::env::temp_dir().join(format!("gog-cli-{}-package", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let model = tiny("qwen2_5_vl");
+    let converted = gog(&[
+        "convert",
+        "--model",
+        model.to_str().expect("UTF-8"),
+        "--quant",
+        "q8",
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert!(converted.status.success(), "{}", text(&converted.stderr));
+    assert!(
+        text(&converted.stdout).contains("(Qwen2_5Vl, Q8): 1 shards"),
+        "{}",
+        text(&converted.stdout)
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("a manifest");
+    assert!(
+        manifest.contains("\"format\": \"gog-model-package\""),
+        "{manifest}"
+    );
+
+    let image = workspace().join("tests/fixtures/two-landmarks.png");
+    let generate = |dir: &Path| {
+        gog(&[
+            "vlm",
+            "generate",
+            "--model",
+            dir.to_str().expect("UTF-8"),
+            "--image",
+            image.to_str().expect("UTF-8"),
+            "--prompt",
+            "When was the tower on the left finished?",
+            "--max-new-tokens",
+            "7",
+        ])
+    };
+    let from_package = generate(&out);
+    assert!(
+        from_package.status.success(),
+        "{}",
+        text(&from_package.stderr)
+    );
+    assert!(text(&from_package.stderr).contains("generated 7 tokens"));
+
+    // Converting into a non-empty directory is refused.
+    let again = gog(&[
+        "convert",
+        "--model",
+        model.to_str().expect("UTF-8"),
+        "--quant",
+        "q4",
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("is not empty"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // A flipped byte in the shard is caught by its hash, and the file is named.
+    let shard = out.join("model-00001-of-00001.safetensors");
+    let mut bytes = std::fs::read(&shard).expect("the shard");
+    bytes[200] ^= 1;
+    std::fs::write(&shard, bytes).expect("written");
+    let tampered = generate(&out);
+    assert!(!tampered.status.success());
+    let stderr = text(&tampered.stderr);
+    assert!(
+        stderr.contains("model-00001-of-00001.safetensors is corrupted"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}

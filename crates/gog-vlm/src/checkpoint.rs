@@ -42,12 +42,14 @@ pub enum CheckpointError {
         expected: Vec<usize>,
         found: Vec<usize>,
     },
-    #[error("tensor {tensor} in {file} is {dtype:?}; only F32, F16 and BF16 weights can be read")]
+    #[error("tensor {tensor} in {file} is {dtype:?}, which the model cannot use there")]
     Dtype {
         tensor: String,
         file: String,
         dtype: Dtype,
     },
+    #[error("quantised tensor {tensor}: {message}")]
+    Quantized { tensor: String, message: String },
     #[error(
         "the checkpoint has {count} tensors this model does not use, such as {examples}: is it the model config.json describes?"
     )]
@@ -219,59 +221,130 @@ impl Checkpoint {
             .collect()
     }
 
+    /// Whether the tensor `logical` is stored (whole, or as its first part) with a first part of
+    /// `shape`'s trailing dimensions.
+    pub fn has_shape(&self, logical: &str, shape: &[usize]) -> bool {
+        stored_names(logical).iter().any(|name| {
+            [name.clone(), format!("{name}.part0")]
+                .iter()
+                .filter_map(|stored| self.entries.get(stored))
+                .any(|entry| entry.info.shape.get(1..) == shape.get(1..))
+        })
+    }
+
     /// Whether the checkpoint stores a tensor under any name for `logical`.
     pub fn contains(&self, logical: &str) -> bool {
-        stored_names(logical)
-            .iter()
-            .any(|name| self.entries.contains_key(name))
+        stored_names(logical).iter().any(|name| {
+            self.entries.contains_key(name) || self.entries.contains_key(&format!("{name}.part0"))
+        })
     }
 
     /// Reads the tensor with the logical name `logical` (e.g. `language_model.norm.weight`,
     /// `visual.blocks.0.attn.qkv.weight`), checking that it has `shape`, as f32 values in
     /// row-major order.
     pub fn take(&mut self, logical: &str, shape: &[usize]) -> Result<Vec<f32>, CheckpointError> {
+        self.take_raw(logical, shape)?.to_f32()
+    }
+
+    /// Reads a tensor as it is stored, in its own dtype.
+    pub fn take_stored(
+        &mut self,
+        logical: &str,
+        shape: &[usize],
+    ) -> Result<StoredTensor, CheckpointError> {
+        self.take_raw(logical, shape)
+    }
+
+    /// Reads a `U8` tensor, such as a model package's quantised weight blocks.
+    pub fn take_u8(&mut self, logical: &str, shape: &[usize]) -> Result<Vec<u8>, CheckpointError> {
+        let raw = self.take_raw(logical, shape)?;
+        match raw.dtype {
+            Dtype::U8 => Ok(raw.bytes),
+            dtype => Err(raw.wrong_dtype(dtype)),
+        }
+    }
+
+    /// The bytes of a tensor, found under any of its stored names, or as parts
+    /// `{name}.part0`, `{name}.part1`, … split along the first dimension (how model packages
+    /// keep every shard small).
+    fn take_raw(
+        &mut self,
+        logical: &str,
+        shape: &[usize],
+    ) -> Result<StoredTensor, CheckpointError> {
         let names = stored_names(logical);
-        let (name, entry) = names
-            .iter()
-            .find_map(|name| self.entries.remove_entry(name))
-            .ok_or_else(|| CheckpointError::Missing {
+        let found = names.iter().find_map(|name| {
+            if self.entries.contains_key(name) {
+                Some((name.clone(), false))
+            } else if self.entries.contains_key(&format!("{name}.part0")) {
+                Some((name.clone(), true))
+            } else {
+                None
+            }
+        });
+        let Some((name, in_parts)) = found else {
+            return Err(CheckpointError::Missing {
                 tensor: logical.to_owned(),
                 tried: names.join(", "),
-            })?;
-        let shard = &mut self.shards[entry.shard];
-        if entry.info.shape != shape {
-            return Err(CheckpointError::Shape {
-                tensor: name,
-                file: shard.name.clone(),
-                expected: shape.to_vec(),
-                found: entry.info.shape,
             });
-        }
-        let (begin, end) = entry.info.data_offsets;
-        let bytes = shard.read(begin as u64, end - begin)?;
-        let file = &shard.name;
-        let values = match entry.info.dtype {
-            Dtype::F32 => bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            Dtype::F16 => bytes
-                .chunks_exact(2)
-                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            Dtype::BF16 => bytes
-                .chunks_exact(2)
-                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-            dtype => {
-                return Err(CheckpointError::Dtype {
-                    tensor: name,
-                    file: file.clone(),
-                    dtype,
+        };
+        let parts: Vec<String> = if in_parts {
+            (0..)
+                .map(|k| format!("{name}.part{k}"))
+                .take_while(|part| self.entries.contains_key(part))
+                .collect()
+        } else {
+            vec![name.clone()]
+        };
+        let mut bytes = Vec::new();
+        let mut rows = 0;
+        let mut dtype = None;
+        let mut file = String::new();
+        for part in &parts {
+            let entry = self
+                .entries
+                .remove(part)
+                .ok_or_else(|| CheckpointError::Missing {
+                    tensor: part.clone(),
+                    tried: part.clone(),
+                })?;
+            let shard = &mut self.shards[entry.shard];
+            file.clone_from(&shard.name);
+            let part_shape = &entry.info.shape;
+            let fits = !part_shape.is_empty()
+                && part_shape.len() == shape.len()
+                && part_shape[1..] == shape[1..]
+                && dtype.is_none_or(|d| d == entry.info.dtype);
+            if !fits {
+                return Err(CheckpointError::Shape {
+                    tensor: part.clone(),
+                    file,
+                    expected: shape.to_vec(),
+                    found: entry.info.shape,
                 });
             }
-        };
-        Ok(values)
+            rows += part_shape[0];
+            dtype = Some(entry.info.dtype);
+            let (begin, end) = entry.info.data_offsets;
+            bytes.extend(shard.read(begin as u64, end - begin)?);
+        }
+        if shape.first() != Some(&rows) && !(shape.is_empty() && rows == 0) {
+            return Err(CheckpointError::Shape {
+                tensor: name,
+                file,
+                expected: shape.to_vec(),
+                found: [rows]
+                    .into_iter()
+                    .chain(shape.iter().skip(1).copied())
+                    .collect(),
+            });
+        }
+        Ok(StoredTensor {
+            name,
+            file,
+            dtype: dtype.unwrap_or(Dtype::U8),
+            bytes,
+        })
     }
 
     /// Ends loading: every tensor must have been used.
@@ -289,6 +362,46 @@ impl Checkpoint {
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+    }
+}
+
+/// A tensor's stored bytes.
+#[derive(Debug, Clone)]
+pub struct StoredTensor {
+    pub name: String,
+    pub file: String,
+    pub dtype: Dtype,
+    /// Row-major, little-endian.
+    pub bytes: Vec<u8>,
+}
+
+impl StoredTensor {
+    /// The values as f32, from F32, F16 or BF16.
+    pub fn to_f32(&self) -> Result<Vec<f32>, CheckpointError> {
+        let bytes = &self.bytes;
+        Ok(match self.dtype {
+            Dtype::F32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Dtype::F16 => bytes
+                .chunks_exact(2)
+                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            Dtype::BF16 => bytes
+                .chunks_exact(2)
+                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            dtype => return Err(self.clone().wrong_dtype(dtype)),
+        })
+    }
+
+    fn wrong_dtype(self, dtype: Dtype) -> CheckpointError {
+        CheckpointError::Dtype {
+            tensor: self.name,
+            file: self.file,
+            dtype,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod device;
 pub mod fuzzing;
 pub mod image_processor;
 pub mod nn;
+pub mod package;
 pub mod quant;
 pub mod qwen_vl;
 pub mod reference;

@@ -59,12 +59,14 @@ impl std::str::FromStr for QuantFormat {
 }
 
 /// A weight matrix that cannot be quantised.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QuantError {
     #[error(
         "a [{rows}, {cols}] weight cannot be quantised: its input size is not a multiple of {BLOCK}"
     )]
     Shape { rows: usize, cols: usize },
+    #[error("a block scale of {0} is not a finite, non-negative number")]
+    Scale(f32),
     #[error("a weight of {values} values is not [{rows}, {cols}]")]
     Length {
         values: usize,
@@ -140,6 +142,48 @@ impl QuantMatrix {
             values,
             scales,
         })
+    }
+
+    /// A matrix from stored blocks: `values` row-major (`cols` bytes per row for Q8, `cols / 2`
+    /// for Q4) and one scale per block of 32.
+    pub fn from_parts(
+        format: QuantFormat,
+        rows: usize,
+        cols: usize,
+        values: Vec<u8>,
+        scales: Vec<f32>,
+    ) -> Result<Self, QuantError> {
+        if cols == 0 || !cols.is_multiple_of(BLOCK) {
+            return Err(QuantError::Shape { rows, cols });
+        }
+        let blocks = rows * cols / BLOCK;
+        if values.len() != blocks * format.block_bytes() || scales.len() != blocks {
+            return Err(QuantError::Length {
+                values: values.len(),
+                rows,
+                cols,
+            });
+        }
+        if let Some(&bad) = scales.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+            return Err(QuantError::Scale(bad));
+        }
+        Ok(QuantMatrix {
+            format,
+            rows,
+            cols,
+            values,
+            scales,
+        })
+    }
+
+    /// The stored blocks and scales, as [`QuantMatrix::from_parts`] takes them.
+    pub fn parts(&self) -> (&[u8], &[f32]) {
+        (&self.values, &self.scales)
+    }
+
+    /// Bytes of stored values in one row.
+    pub fn row_bytes(format: QuantFormat, cols: usize) -> usize {
+        cols / BLOCK * format.block_bytes()
     }
 
     pub fn format(&self) -> QuantFormat {

@@ -12,6 +12,7 @@ use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::config_error::ConfigError;
 use crate::device::{DeviceError, DeviceKind};
 use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
+use crate::package::{self, Manifest, PackageError, PackageFile, Progress};
 use crate::quant::QuantFormat;
 use crate::qwen_vl::{DecoderInput, Family, ForwardError, QwenVl, QwenVlConfig, VisionOutput};
 use crate::rope_index::{RopeIndexError, rope_positions};
@@ -37,9 +38,98 @@ pub struct ModelFiles {
     /// `tokenizer_config.json` (or `chat_template.json`): holds the chat template.
     pub tokenizer_config: String,
     pub checkpoint: Checkpoint,
+    /// The block format of a package's quantised layers; `None` for a Hugging Face directory.
+    pub quantized: Option<QuantFormat>,
 }
 
 impl ModelFiles {
+    /// A model package's files, fetched one at a time by `fetch` (from disk, the network or a
+    /// cache) and checked against the manifest's sizes and hashes; `progress` hears after each.
+    pub fn from_package(
+        manifest: &Manifest,
+        mut fetch: impl FnMut(&PackageFile) -> Result<Vec<u8>, PackageError>,
+        mut progress: impl FnMut(Progress<'_>),
+    ) -> Result<Self, LoadError> {
+        let total = manifest.total_bytes();
+        let mut done = 0;
+        let mut small = std::collections::HashMap::new();
+        let mut shards = Vec::with_capacity(manifest.shards.len());
+        for (index, file) in manifest.all_files().enumerate() {
+            let bytes = fetch(file)?;
+            package::verify(file, &bytes)?;
+            done += file.bytes;
+            progress(Progress {
+                file: &file.name,
+                done,
+                total,
+            });
+            if index < manifest.files.len() {
+                small.insert(file.name.clone(), bytes);
+            } else {
+                shards.push((file.name.clone(), bytes));
+            }
+        }
+        let mut text = |name: &str| -> Result<Option<String>, LoadError> {
+            small
+                .remove(name)
+                .map(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| LoadError::Io {
+                        file: name.into(),
+                        message: "is not UTF-8 text".into(),
+                    })
+                })
+                .transpose()
+        };
+        let required = |name: &str, value: Option<String>| {
+            value.ok_or_else(|| LoadError::Package(PackageError::MissingFile(name.into())))
+        };
+        let config = required("config.json", text("config.json")?)?;
+        let tokenizer_config = required("tokenizer_config.json", text("tokenizer_config.json")?)?;
+        let preprocessor_config = text("preprocessor_config.json")?;
+        let generation_config = text("generation_config.json")?;
+        let tokenizer = small.remove("tokenizer.json").ok_or_else(|| {
+            LoadError::Package(PackageError::MissingFile("tokenizer.json".into()))
+        })?;
+        Ok(ModelFiles {
+            config,
+            preprocessor_config,
+            generation_config,
+            tokenizer,
+            tokenizer_config,
+            checkpoint: Checkpoint::from_buffers(shards)?,
+            quantized: manifest.weights.quant(),
+        })
+    }
+
+    /// Reads a model package directory (one with a `manifest.json`) or a Hugging Face model
+    /// directory.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read(
+        dir: &std::path::Path,
+        progress: impl FnMut(Progress<'_>),
+    ) -> Result<Self, LoadError> {
+        let manifest_path = dir.join(package::MANIFEST);
+        if !manifest_path.exists() {
+            return Self::read_dir(dir);
+        }
+        let manifest = std::fs::read_to_string(&manifest_path).map_err(|err| LoadError::Io {
+            file: manifest_path.display().to_string(),
+            message: err.to_string(),
+        })?;
+        let manifest = Manifest::from_json(&manifest)?;
+        Self::from_package(
+            &manifest,
+            |file| {
+                let path = dir.join(&file.name);
+                std::fs::read(&path).map_err(|err| PackageError::Io {
+                    file: path.display().to_string(),
+                    message: err.to_string(),
+                })
+            },
+            progress,
+        )
+    }
+
     /// Reads a Hugging Face model directory.
     #[cfg(not(target_family = "wasm"))]
     pub fn read_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
@@ -73,6 +163,7 @@ impl ModelFiles {
             })?,
             tokenizer_config,
             checkpoint: Checkpoint::open_dir(dir)?,
+            quantized: None,
         })
     }
 }
@@ -90,6 +181,8 @@ pub enum LoadError {
     Tokenizer(#[from] TokenizerError),
     #[error(transparent)]
     ChatTemplate(#[from] ChatTemplateError),
+    #[error(transparent)]
+    Package(#[from] PackageError),
     #[error("quantised weights run on the CPU; this model is on {0:?}")]
     QuantOnGpu(DeviceKind),
 }
@@ -186,6 +279,11 @@ impl Vlm {
         if options.quant.is_some() && device.kind() != DeviceKind::Cpu {
             return Err(LoadError::QuantOnGpu(device.kind()));
         }
+        // A quantised package runs its blocks on the CPU kernel; elsewhere they are expanded.
+        let quant = match device.kind() {
+            DeviceKind::Cpu => options.quant.or(files.quantized),
+            DeviceKind::WebGpu => None,
+        };
         let config = QwenVlConfig::from_json(&files.config)?;
         let defaults = match config.family {
             Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
@@ -210,7 +308,7 @@ impl Vlm {
         let tokenizer = TextTokenizer::from_json(&files.tokenizer)?;
         let template = ChatTemplate::from_config_json(&files.tokenizer_config)?;
         let stop_tokens = stop_tokens(&files, &tokenizer)?;
-        let model = QwenVl::load(&config, files.checkpoint, device.device(), options.quant)?;
+        let model = QwenVl::load(&config, files.checkpoint, device.device(), quant)?;
         Ok(Vlm {
             model,
             tokenizer,

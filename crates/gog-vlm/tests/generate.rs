@@ -7,27 +7,15 @@ mod fixture;
 
 use fixture::{TinyModel, tiny_models};
 use gog_vlm::chat_template::ChatMessage;
-use gog_vlm::checkpoint::Checkpoint;
 use gog_vlm::qwen_vl::ForwardError;
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::GenerateError;
-use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, StopReason, Vlm};
 
 const QUESTION: &str = "When was the tower on the left finished?";
 
 fn load(model: &TinyModel, device: ComputeDevice) -> Vlm {
-    let files = ModelFiles {
-        config: model.config.to_owned(),
-        preprocessor_config: Some(model.preprocessor_config.to_owned()),
-        generation_config: Some(model.generation_config.to_owned()),
-        tokenizer: model.tokenizer.to_vec(),
-        tokenizer_config: model.tokenizer_config.to_owned(),
-        checkpoint: Checkpoint::from_buffers([(
-            "model.safetensors".into(),
-            model.weights.to_vec(),
-        )])
-        .expect("a checkpoint"),
-    };
+    let files = model.files();
     Vlm::load(files, device, LoadOptions::default()).expect("the tiny model loads")
 }
 

@@ -105,6 +105,10 @@ impl Projection {
     /// Reads `{prefix}.weight` (`[d_output, d_input]`) and, if `bias`, `{prefix}.bias`;
     /// quantises the weight to `quant` when given and its shape allows (a whole number of
     /// blocks per row), else keeps it dense.
+    ///
+    /// A model package may store the weight already quantised (`{prefix}.qweight` blocks and
+    /// `{prefix}.qscale` scales): it is kept so when `quant` is given, and dequantised to a dense
+    /// weight otherwise.
     pub fn load(
         checkpoint: &mut Checkpoint,
         prefix: &str,
@@ -113,6 +117,36 @@ impl Projection {
         quant: Option<QuantFormat>,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
+        if checkpoint.contains(&format!("{prefix}.qscale")) {
+            let matrix = load_quantized(checkpoint, prefix, d_input, d_output)?;
+            let bias = if bias {
+                Some(load_vector(
+                    checkpoint,
+                    &format!("{prefix}.bias"),
+                    d_output,
+                    device,
+                )?)
+            } else {
+                None
+            };
+            if quant.is_some() {
+                return Ok(Projection {
+                    dense: None,
+                    quantized: Some(QuantizedLinear {
+                        weight: Arc::new(matrix),
+                        bias,
+                    }),
+                });
+            }
+            let weight = Tensor::<2>::from_data(
+                TensorData::new(matrix.dequantize(), [d_output, d_input]),
+                device,
+            );
+            return Ok(Projection::dense(Linear {
+                weight: Param::from_tensor(weight.transpose()),
+                bias: bias.map(Param::from_tensor),
+            }));
+        }
         let Some(format) = quant.filter(|_| d_input.is_multiple_of(crate::quant::BLOCK)) else {
             return Ok(Projection {
                 dense: Some(load_dense(
@@ -170,6 +204,34 @@ impl Projection {
             (None, None) => unreachable!("a projection is dense or quantised"),
         }
     }
+}
+
+/// A packaged quantised weight; its format follows from the size of its blocks.
+fn load_quantized(
+    checkpoint: &mut Checkpoint,
+    prefix: &str,
+    d_input: usize,
+    d_output: usize,
+) -> Result<QuantMatrix, CheckpointError> {
+    let blocks = d_input / crate::quant::BLOCK;
+    let scales = checkpoint.take(&format!("{prefix}.qscale"), &[d_output, blocks])?;
+    let name = format!("{prefix}.qweight");
+    let format = [QuantFormat::Q8, QuantFormat::Q4]
+        .into_iter()
+        .find(|&format| {
+            checkpoint.has_shape(&name, &[d_output, QuantMatrix::row_bytes(format, d_input)])
+        })
+        .ok_or_else(|| CheckpointError::Missing {
+            tensor: format!("{name} as Q8 or Q4 blocks of [{d_output}, {d_input}]"),
+            tried: name.clone(),
+        })?;
+    let values = checkpoint.take_u8(&name, &[d_output, QuantMatrix::row_bytes(format, d_input)])?;
+    QuantMatrix::from_parts(format, d_output, d_input, values, scales).map_err(|err| {
+        CheckpointError::Quantized {
+            tensor: name,
+            message: err.to_string(),
+        }
+    })
 }
 
 impl QuantizedLinear {
