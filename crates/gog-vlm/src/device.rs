@@ -65,6 +65,16 @@ pub enum DeviceError {
     WebGpuUnavailable(String),
     #[error("reading a tensor back from the {kind:?} device failed: {message}")]
     Readback { kind: DeviceKind, message: String },
+    /// WebGPU rejected work (an invalid shader or pipeline, an out-of-memory buffer): the results
+    /// read back since then cannot be trusted.
+    #[error("the GPU rejected the computation: {}", .0.join("; "))]
+    Gpu(Vec<String>),
+}
+
+#[cfg(target_family = "wasm")]
+thread_local! {
+    /// The page's WebGPU device, once set up.
+    static WEBGPU: std::cell::RefCell<Option<ComputeDevice>> = const { std::cell::RefCell::new(None) };
 }
 
 /// A burn device together with what is known about it.
@@ -73,6 +83,23 @@ pub struct ComputeDevice {
     device: Device,
     kind: DeviceKind,
     adapter: Option<AdapterInfo>,
+    /// WebGPU errors reported since the last readback.
+    gpu_errors: Option<GpuErrors>,
+}
+
+/// Where WebGPU's uncaptured errors are collected. WebGPU reports them only through a callback,
+/// never on the operation at fault, and a failed shader leaves its output buffer as it was; so
+/// every readback checks here and fails instead of returning stale numbers.
+#[derive(Debug, Clone, Default)]
+struct GpuErrors(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl GpuErrors {
+    fn take(&self) -> Vec<String> {
+        match self.0.lock() {
+            Ok(mut errors) => std::mem::take(&mut *errors),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
 }
 
 impl ComputeDevice {
@@ -82,12 +109,25 @@ impl ComputeDevice {
             device: Device::flex(),
             kind: DeviceKind::Cpu,
             adapter: None,
+            gpu_errors: None,
         }
     }
 
-    /// The browser's WebGPU adapter. Must be awaited before any tensor is created on it.
+    /// The browser's WebGPU adapter. Must be awaited before any tensor is created on it. The
+    /// first call sets the device up; later calls return the same device.
     #[cfg(target_family = "wasm")]
     pub async fn webgpu() -> Result<Self, DeviceError> {
+        // The runtime registers the browser's device once per page; later calls share it.
+        if let Some(gpu) = WEBGPU.with(|cell| cell.borrow().clone()) {
+            return Ok(gpu);
+        }
+        let gpu = Self::init_webgpu().await?;
+        WEBGPU.with(|cell| *cell.borrow_mut() = Some(gpu.clone()));
+        Ok(gpu)
+    }
+
+    #[cfg(target_family = "wasm")]
+    async fn init_webgpu() -> Result<Self, DeviceError> {
         let (device, setup) = Device::wgpu_options()
             .init_with_setup_async()
             .await
@@ -116,11 +156,27 @@ impl ComputeDevice {
             max_buffer_size: limits.max_buffer_size,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
         };
-        Ok(ComputeDevice {
+        let mut gpu = ComputeDevice {
             device,
             kind: DeviceKind::WebGpu,
             adapter: Some(adapter),
-        })
+            gpu_errors: None,
+        };
+        // The runtime installs its own error handler, which panics, when the device first runs
+        // something; run something, then replace it with one that records the error for the
+        // next readback.
+        gpu.read_f32(Tensor::<1>::zeros([1], &gpu.device)).await?;
+        let errors = GpuErrors::default();
+        let sink = errors.clone();
+        setup
+            .device
+            .on_uncaptured_error(std::sync::Arc::new(move |error| {
+                if let Ok(mut errors) = sink.0.lock() {
+                    errors.push(error.to_string());
+                }
+            }));
+        gpu.gpu_errors = Some(errors);
+        Ok(gpu)
     }
 
     /// The burn device to create tensors on.
@@ -137,6 +193,14 @@ impl ComputeDevice {
         self.adapter.as_ref()
     }
 
+    /// Fails with the GPU's errors reported since the last check, if any.
+    pub fn check(&self) -> Result<(), DeviceError> {
+        match self.gpu_errors.as_ref().map(GpuErrors::take) {
+            Some(errors) if !errors.is_empty() => Err(DeviceError::Gpu(errors)),
+            _ => Ok(()),
+        }
+    }
+
     /// Copies a float tensor to the host. Asynchronous because WebGPU can only map buffers
     /// asynchronously; on the CPU it completes at once.
     pub async fn read_f32<const D: usize>(
@@ -151,6 +215,18 @@ impl ComputeDevice {
             .into_data_async()
             .await
             .map_err(|err| readback(format!("{err:?}")))?;
+        if let Err(DeviceError::Gpu(mut errors)) = self.check() {
+            // The rest of the failed work's errors arrive in later callbacks: let one more
+            // round trip through the queue deliver them, so they are reported here and not
+            // blamed on the next computation.
+            let _ = Tensor::<1>::zeros([1], &self.device)
+                .into_data_async()
+                .await;
+            if let Err(DeviceError::Gpu(more)) = self.check() {
+                errors.extend(more);
+            }
+            return Err(DeviceError::Gpu(errors));
+        }
         data.try_into_vec::<f32>()
             .map_err(|err| readback(format!("{err:?}")))
     }

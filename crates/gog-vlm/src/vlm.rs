@@ -342,6 +342,27 @@ impl Vlm {
         &self.stop_tokens
     }
 
+    /// Runs the whole path once on a small synthetic image, so that the first real request does
+    /// not pay for compiling the GPU's kernels. The warm-up image is not kept in the vision cache.
+    pub async fn warm_up(&mut self) -> Result<(), GenerateError> {
+        let side = self.processor.factor() * 2;
+        let image = RgbImage::from_fn(side, side, |x, y| image::Rgb([x as u8, y as u8, 128]));
+        let messages = [ChatMessage::user_with_images(1, "Warm-up.")];
+        let cached = self.vision_cache.len();
+        self.generate(
+            GenerateRequest {
+                messages: &messages,
+                images: std::slice::from_ref(&image),
+                sampling: Sampling::Greedy,
+                max_new_tokens: 2,
+            },
+            |_| {},
+        )
+        .await?;
+        self.vision_cache.truncate(cached);
+        Ok(())
+    }
+
     /// Generates a reply, calling `on_text` with each piece of text as soon as it is complete.
     pub async fn generate(
         &mut self,

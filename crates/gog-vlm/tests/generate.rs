@@ -23,6 +23,7 @@ async fn check_device(device: ComputeDevice) {
     for model in tiny_models() {
         let family = model.family;
         let mut vlm = load(&model, device.clone());
+        vlm.warm_up().await.expect("warms up");
         let image = model.fixture.image("one_image.image0");
         let messages = [ChatMessage::user_with_images(1, QUESTION)];
         let (_, expected_prompt) = model.fixture.i64("chat.input_ids");

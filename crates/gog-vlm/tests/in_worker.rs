@@ -1,0 +1,87 @@
+//! The model runs inside a dedicated Web Worker, as the app runs it: a converted package of the
+//! tiny Qwen3-VL model is loaded on WebGPU from within the worker, warmed up, and streams the
+//! same tokens as the worker's CPU fallback. Browser-only (tier 4).
+#![cfg(target_family = "wasm")]
+
+mod fixture;
+
+use gog_vlm::chat_template::ChatMessage;
+use gog_vlm::package::{self, PackageError, PackageWeights};
+use gog_vlm::sampling::Sampling;
+use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, Vlm};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+#[wasm_bindgen_test]
+async fn a_package_streams_tokens_on_webgpu_inside_a_worker() {
+    let model = fixture::tiny_models()
+        .into_iter()
+        .nth(1)
+        .expect("the Qwen3-VL model");
+    let files = model.files();
+    let small = vec![
+        ("config.json".to_owned(), files.config.into_bytes()),
+        ("tokenizer.json".to_owned(), files.tokenizer),
+        (
+            "tokenizer_config.json".to_owned(),
+            files.tokenizer_config.into_bytes(),
+        ),
+    ];
+    let package = package::convert(
+        model.family,
+        small,
+        files.checkpoint,
+        PackageWeights::Q8,
+        package::MAX_SHARD_BYTES,
+    )
+    .expect("converts");
+    let open = || {
+        ModelFiles::from_package(
+            &package.manifest,
+            |file| {
+                package
+                    .files
+                    .iter()
+                    .find(|(name, _)| *name == file.name)
+                    .map(|(_, bytes)| bytes.clone())
+                    .ok_or_else(|| PackageError::MissingFile(file.name.clone()))
+            },
+            |_| {},
+        )
+        .expect("the package opens")
+    };
+    let gpu = ComputeDevice::webgpu().await.expect("WebGPU in a worker");
+    console_log!("worker adapter: {}", gpu.adapter().expect("an adapter"));
+    let image = model.fixture.image("one_image.image0");
+    let messages = [ChatMessage::user_with_images(
+        1,
+        "When was the tower on the left finished?",
+    )];
+    let mut replies = Vec::new();
+    for device in [gpu, ComputeDevice::cpu()] {
+        let mut vlm = Vlm::load(open(), device, LoadOptions::default()).expect("loads");
+        vlm.warm_up().await.expect("warms up");
+        let mut pieces = 0;
+        let generation = vlm
+            .generate(
+                GenerateRequest {
+                    messages: &messages,
+                    images: std::slice::from_ref(&image),
+                    sampling: Sampling::Greedy,
+                    max_new_tokens: 5,
+                },
+                |_| pieces += 1,
+            )
+            .await
+            .expect("generates");
+        console_log!(
+            "{:?} in a worker: {:?}",
+            vlm.device().kind(),
+            generation.tokens
+        );
+        assert!(pieces > 0 || generation.text.is_empty());
+        replies.push(generation.tokens);
+    }
+    assert_eq!(replies[0], replies[1], "WebGPU and the CPU disagree");
+}
