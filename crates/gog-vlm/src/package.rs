@@ -5,8 +5,8 @@
 //! 128 MiB, the storage-buffer size every WebGPU adapter allows. The manifest lists every file
 //! with its size and SHA-256, so a download can be checked file by file and resumed. The
 //! decoder's linear layers are stored as Q8 or Q4 blocks (`{layer}.qweight`, U8) with f32 scales
-//! (`{layer}.qscale`), ready for the CPU kernel; every other tensor keeps its checkpoint dtype,
-//! or becomes f16 in an f16 package. A tensor larger than a shard is split along its first
+//! (`{layer}.qscale`), ready for the CPU kernel; every other tensor keeps its checkpoint dtype
+//! (bf16 becomes f16, which WebGPU has), or becomes f16 in an f16 package. A tensor larger than a shard is split along its first
 //! dimension into `{name}.part0`, `{name}.part1`, … (the token embedding, an untied head).
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
@@ -29,9 +29,9 @@ pub const MANIFEST: &str = "manifest.json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PackageWeights {
-    /// Decoder linear layers in Q8 blocks; the rest as in the checkpoint.
+    /// Decoder linear layers in Q8 blocks; the rest as in the checkpoint (bf16 as f16).
     Q8,
-    /// Decoder linear layers in Q4 blocks; the rest as in the checkpoint.
+    /// Decoder linear layers in Q4 blocks; the rest as in the checkpoint (bf16 as f16).
     Q4,
     /// Every floating-point tensor in f16.
     F16,
@@ -196,7 +196,8 @@ pub fn convert(
                 shape: vec![shape[0], shape[1] / BLOCK],
                 bytes: scales.iter().flat_map(|s| s.to_le_bytes()).collect(),
             });
-        } else if weights == PackageWeights::F16 {
+        } else if weights == PackageWeights::F16 || values.dtype == Dtype::BF16 {
+            // bf16 becomes f16 everywhere: WebGPU has f16 (with `shader-f16`) but no bf16.
             pending.push(Pending {
                 name,
                 dtype: Dtype::F16,
