@@ -245,9 +245,8 @@ mod native {
                     None,
                 )
                 .expect("prefills");
-            let [rows, _] = hidden.dims();
             let scores: Vec<f32> = model
-                .logits(hidden.narrow(0, rows - 1, 1))
+                .next_token_logits(hidden)
                 .into_data()
                 .try_into_vec()
                 .expect("f32 logits");

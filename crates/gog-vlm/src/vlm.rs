@@ -112,10 +112,8 @@ impl ModelFiles {
         if !manifest_path.exists() {
             return Self::read_dir(dir);
         }
-        let manifest = std::fs::read_to_string(&manifest_path).map_err(|err| LoadError::Io {
-            file: manifest_path.display().to_string(),
-            message: err.to_string(),
-        })?;
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .map_err(|err| LoadError::io(&manifest_path, err))?;
         let manifest = Manifest::from_json(&manifest)?;
         Self::from_package(
             &manifest,
@@ -135,10 +133,7 @@ impl ModelFiles {
     pub fn read_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
         let read = |name: &str| -> Result<String, LoadError> {
             let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|err| LoadError::Io {
-                file: path.display().to_string(),
-                message: err.to_string(),
-            })
+            std::fs::read_to_string(&path).map_err(|err| LoadError::io(&path, err))
         };
         let optional = |name: &str| -> Result<Option<String>, LoadError> {
             if dir.join(name).exists() {
@@ -157,10 +152,8 @@ impl ModelFiles {
             config: read("config.json")?,
             preprocessor_config: optional("preprocessor_config.json")?,
             generation_config: optional("generation_config.json")?,
-            tokenizer: std::fs::read(&tokenizer_path).map_err(|err| LoadError::Io {
-                file: tokenizer_path.display().to_string(),
-                message: err.to_string(),
-            })?,
+            tokenizer: std::fs::read(&tokenizer_path)
+                .map_err(|err| LoadError::io(&tokenizer_path, err))?,
             tokenizer_config,
             checkpoint: Checkpoint::open_dir(dir)?,
             quantized: None,
@@ -185,6 +178,16 @@ pub enum LoadError {
     Package(#[from] PackageError),
     #[error("quantised weights run on the CPU; this model is on {0:?}")]
     QuantOnGpu(DeviceKind),
+}
+
+impl LoadError {
+    #[cfg(not(target_family = "wasm"))]
+    fn io(path: &std::path::Path, err: std::io::Error) -> Self {
+        LoadError::Io {
+            file: path.display().to_string(),
+            message: err.to_string(),
+        }
+    }
 }
 
 /// A generation that cannot run.
@@ -465,9 +468,9 @@ impl Vlm {
 
     /// The logits of the last row of `hidden`, read back to the host.
     async fn last_logits(&self, hidden: Tensor<2>) -> Result<Vec<f32>, DeviceError> {
-        let [rows, _] = hidden.dims();
-        let last = hidden.narrow(0, rows - 1, 1);
-        self.device.read_f32(self.model.logits(last)).await
+        self.device
+            .read_f32(self.model.next_token_logits(hidden))
+            .await
     }
 
     /// Encodes each image, or takes its encoding from the cache.

@@ -23,27 +23,44 @@ pub fn load_linear(
     let d_output = stored_shape[0];
     let d_input: usize = stored_shape[1..].iter().product();
     let stored = checkpoint.take(&format!("{prefix}.weight"), stored_shape)?;
-    let mut weight = vec![0.0; stored.len()];
-    for (row, values) in stored.chunks_exact(d_input).enumerate() {
+    let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
+    Ok(dense_from_rows(&stored, d_output, d_input, bias, device))
+}
+
+/// A dense layer from a row-major `[d_output, d_input]` weight, transposed on the host into the
+/// `[d_input, d_output]` layout burn multiplies by.
+pub fn dense_from_rows(
+    weight: &[f32],
+    d_output: usize,
+    d_input: usize,
+    bias: Option<Tensor<1>>,
+    device: &Device,
+) -> Linear {
+    let mut transposed = vec![0.0; weight.len()];
+    for (row, values) in weight.chunks_exact(d_input).enumerate() {
         for (col, &value) in values.iter().enumerate() {
-            weight[col * d_output + row] = value;
+            transposed[col * d_output + row] = value;
         }
     }
-    let weight = Tensor::from_data(TensorData::new(weight, [d_input, d_output]), device);
-    let bias = if bias {
-        Some(load_vector(
-            checkpoint,
-            &format!("{prefix}.bias"),
-            d_output,
-            device,
-        )?)
-    } else {
-        None
-    };
-    Ok(Linear {
+    let weight = Tensor::from_data(TensorData::new(transposed, [d_input, d_output]), device);
+    Linear {
         weight: Param::from_tensor(weight),
         bias: bias.map(Param::from_tensor),
-    })
+    }
+}
+
+/// `{prefix}.bias` when the layer has one.
+fn load_bias(
+    checkpoint: &mut Checkpoint,
+    prefix: &str,
+    d_output: usize,
+    bias: bool,
+    device: &Device,
+) -> Result<Option<Tensor<1>>, CheckpointError> {
+    if !bias {
+        return Ok(None);
+    }
+    load_vector(checkpoint, &format!("{prefix}.bias"), d_output, device).map(Some)
 }
 
 /// A `[d_output, d_input]` linear layer.
@@ -119,53 +136,25 @@ impl Projection {
     ) -> Result<Self, CheckpointError> {
         if checkpoint.contains(&format!("{prefix}.qscale")) {
             let matrix = load_quantized(checkpoint, prefix, d_input, d_output)?;
-            let bias = if bias {
-                Some(load_vector(
-                    checkpoint,
-                    &format!("{prefix}.bias"),
+            let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
+            return Ok(match quant {
+                Some(_) => Projection::host(matrix, bias),
+                None => Projection::dense(dense_from_rows(
+                    &matrix.dequantize(),
                     d_output,
+                    d_input,
+                    bias,
                     device,
-                )?)
-            } else {
-                None
-            };
-            if quant.is_some() {
-                return Ok(Projection {
-                    dense: None,
-                    quantized: Some(QuantizedLinear {
-                        weight: Arc::new(matrix),
-                        bias,
-                    }),
-                });
-            }
-            let weight = Tensor::<2>::from_data(
-                TensorData::new(matrix.dequantize(), [d_output, d_input]),
-                device,
-            );
-            return Ok(Projection::dense(Linear {
-                weight: Param::from_tensor(weight.transpose()),
-                bias: bias.map(Param::from_tensor),
-            }));
+                )),
+            });
         }
         let Some(format) = quant.filter(|_| d_input.is_multiple_of(crate::quant::BLOCK)) else {
-            return Ok(Projection {
-                dense: Some(load_dense(
-                    checkpoint, prefix, d_input, d_output, bias, device,
-                )?),
-                quantized: None,
-            });
+            return Ok(Projection::dense(load_dense(
+                checkpoint, prefix, d_input, d_output, bias, device,
+            )?));
         };
         let weight = checkpoint.take(&format!("{prefix}.weight"), &[d_output, d_input])?;
-        let bias = if bias {
-            Some(load_vector(
-                checkpoint,
-                &format!("{prefix}.bias"),
-                d_output,
-                device,
-            )?)
-        } else {
-            None
-        };
+        let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
         Ok(Self::quantized(format, &weight, d_output, d_input, bias))
     }
 
@@ -180,10 +169,15 @@ impl Projection {
     ) -> Self {
         let matrix = QuantMatrix::quantize(format, weight, d_output, d_input)
             .unwrap_or_else(|err| unreachable!("callers check the block size: {err}"));
+        Projection::host(matrix, bias)
+    }
+
+    /// A layer computed on the host by the quantised kernel.
+    fn host(weight: QuantMatrix, bias: Option<Tensor<1>>) -> Self {
         Projection {
             dense: None,
             quantized: Some(QuantizedLinear {
-                weight: Arc::new(matrix),
+                weight: Arc::new(weight),
                 bias,
             }),
         }

@@ -5,12 +5,11 @@ use super::kv_cache::KvCache;
 use super::text::DecoderLayer;
 use super::vision::{VisionOutput, VisionTower, VisionTrace};
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::nn::linear::Projection;
+use crate::nn::linear::{Projection, dense_from_rows};
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryLayout;
 use crate::quant::{BLOCK, QuantFormat};
-use burn::module::{Module, Param};
-use burn::nn::Linear;
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// The model's weights on a device, and the token-embedding table on the host.
@@ -113,16 +112,13 @@ impl QwenVl {
                 Some(format) => {
                     Projection::quantized(format, &table, text.vocab_size, text.hidden_size, None)
                 }
-                None => {
-                    let weight = Tensor::<2>::from_data(
-                        TensorData::new(table.clone(), [text.vocab_size, text.hidden_size]),
-                        device,
-                    );
-                    Projection::dense(Linear {
-                        weight: Param::from_tensor(weight.transpose()),
-                        bias: None,
-                    })
-                }
+                None => Projection::dense(dense_from_rows(
+                    &table,
+                    text.vocab_size,
+                    text.hidden_size,
+                    None,
+                    device,
+                )),
             }
         } else {
             Projection::load(
@@ -247,6 +243,12 @@ impl QwenVl {
     /// Scores over the vocabulary for each row of `hidden`.
     pub fn logits(&self, hidden: Tensor<2>) -> Tensor<2> {
         self.lm_head.forward(hidden)
+    }
+
+    /// Scores over the vocabulary for the next token: the last row of `hidden` only (`[1, vocab]`).
+    pub fn next_token_logits(&self, hidden: Tensor<2>) -> Tensor<2> {
+        let [rows, _] = hidden.dims();
+        self.logits(hidden.narrow(0, rows.saturating_sub(1), 1))
     }
 
     /// The input embeddings of `input`'s tokens, with the image features in place of the image
