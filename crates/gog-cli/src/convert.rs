@@ -1,7 +1,7 @@
 //! `gog convert`: a Hugging Face model directory to a model package for the web.
 
 use anyhow::{Context, Result, bail};
-use gog_vlm::checkpoint::Checkpoint;
+use gog_vlm::ModelFiles;
 use gog_vlm::package::{self, MAX_SHARD_BYTES, PackageWeights};
 use gog_vlm::qwen_vl::QwenVlConfig;
 use std::path::PathBuf;
@@ -23,22 +23,8 @@ pub struct ConvertArgs {
     shard_mib: usize,
 }
 
-/// Small files copied into the package when the checkpoint has them.
-const SMALL_FILES: [&str; 6] = [
-    "config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "chat_template.json",
-    "preprocessor_config.json",
-    "generation_config.json",
-];
-
 pub fn run(args: &ConvertArgs) -> Result<()> {
     let started = Instant::now();
-    let config_path = args.model.join("config.json");
-    let config_text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("cannot read {}", config_path.display()))?;
-    let config = QwenVlConfig::from_json(&config_text)?;
     if args.shard_mib == 0 || args.shard_mib > MAX_SHARD_BYTES / (1024 * 1024) {
         bail!(
             "--shard-mib must be between 1 and {}",
@@ -53,30 +39,10 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     {
         bail!("{} exists and is not empty", args.out.display());
     }
-    let mut small = Vec::new();
-    for name in SMALL_FILES {
-        let path = args.model.join(name);
-        if path.exists() {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            // A separate chat template replaces the tokenizer configuration's.
-            let name = if name == "chat_template.json" {
-                "tokenizer_config.json"
-            } else {
-                name
-            };
-            small.retain(|(existing, _): &(String, Vec<u8>)| existing != name);
-            small.push((name.to_owned(), bytes));
-        }
-    }
-    let checkpoint = Checkpoint::open_dir(&args.model)?;
-    let package = package::convert(
-        config.family.model_type(),
-        small,
-        checkpoint,
-        args.quant,
-        args.shard_mib * 1024 * 1024,
-    )?;
+    let files = ModelFiles::read_dir(&args.model)
+        .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
+    let family = QwenVlConfig::from_json(&files.config)?.family;
+    let package = package::convert(files, args.quant, args.shard_mib * 1024 * 1024)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     for (name, bytes) in &package.files {
@@ -86,9 +52,8 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let manifest = serde_json::to_string_pretty(&package.manifest)? + "\n";
     std::fs::write(args.out.join(package::MANIFEST), manifest)?;
     println!(
-        "wrote {} ({:?}, {:?}): {} shards, {} bytes in all, in {:.1} s",
+        "wrote {} ({family:?}, {:?}): {} shards, {} bytes in all, in {:.1} s",
         args.out.display(),
-        config.family,
         args.quant,
         package.manifest.shards.len(),
         package.manifest.total_bytes(),

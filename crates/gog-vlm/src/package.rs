@@ -9,8 +9,11 @@
 //! (bf16 becomes f16, which WebGPU has), or becomes f16 in an f16 package. A tensor larger than a shard is split along its first
 //! dimension into `{name}.part0`, `{name}.part1`, … (the token embedding, an untied head).
 
-use crate::checkpoint::{Checkpoint, CheckpointError};
+use crate::checkpoint::CheckpointError;
+use crate::config_error::ConfigError;
 use crate::quant::{BLOCK, QuantFormat, QuantMatrix};
+use crate::qwen_vl::QwenVlConfig;
+use crate::vlm::ModelFiles;
 use half::f16;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
@@ -110,6 +113,8 @@ pub enum PackageError {
     Io { file: String, message: String },
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("cannot write the shards: {0}")]
     Serialize(String),
 }
@@ -122,9 +127,16 @@ pub struct Package {
     pub files: Vec<(String, Vec<u8>)>,
 }
 
-/// A checkpoint's small files, as `(name, bytes)`: at least `config.json`, `tokenizer.json` and
-/// `tokenizer_config.json`.
-pub type SmallFiles = Vec<(String, Vec<u8>)>;
+impl Package {
+    /// One of its files, as a fetcher for [`ModelFiles::from_package`] returns it.
+    pub fn read(&self, file: &PackageFile) -> Result<Vec<u8>, PackageError> {
+        self.files
+            .iter()
+            .find(|(name, _)| *name == file.name)
+            .map(|(_, bytes)| bytes.clone())
+            .ok_or_else(|| PackageError::MissingFile(file.name.clone()))
+    }
+}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -158,19 +170,29 @@ struct Pending {
     bytes: Vec<u8>,
 }
 
-/// Converts a checkpoint into a package of shards no larger than `max_shard_bytes`.
+/// Converts a model (its Hugging Face files) into a package of shards no larger than
+/// `max_shard_bytes`.
 pub fn convert(
-    model_type: &str,
-    small_files: SmallFiles,
-    mut checkpoint: Checkpoint,
+    files: ModelFiles,
     weights: PackageWeights,
     max_shard_bytes: usize,
 ) -> Result<Package, PackageError> {
-    for required in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
-        if !small_files.iter().any(|(name, _)| name == required) {
-            return Err(PackageError::MissingFile(required.into()));
-        }
+    let model_type = QwenVlConfig::from_json(&files.config)?.family.model_type();
+    let mut small_files = vec![
+        ("config.json".to_owned(), files.config.into_bytes()),
+        ("tokenizer.json".to_owned(), files.tokenizer),
+        (
+            "tokenizer_config.json".to_owned(),
+            files.tokenizer_config.into_bytes(),
+        ),
+    ];
+    for (name, text) in [
+        ("preprocessor_config.json", files.preprocessor_config),
+        ("generation_config.json", files.generation_config),
+    ] {
+        small_files.extend(text.map(|text| (name.to_owned(), text.into_bytes())));
     }
+    let mut checkpoint = files.checkpoint;
     let mut pending = Vec::new();
     for (name, shape) in checkpoint.tensors() {
         let values = checkpoint.take_stored(&name, &shape)?;
@@ -260,7 +282,7 @@ pub fn convert(
         manifest: Manifest {
             format: FORMAT.into(),
             version: VERSION,
-            model_type: model_type.into(),
+            model_type: model_type.to_owned(),
             weights,
             files: small_entries,
             shards: shard_entries,

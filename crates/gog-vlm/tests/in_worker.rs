@@ -6,7 +6,7 @@
 mod fixture;
 
 use gog_vlm::chat_template::ChatMessage;
-use gog_vlm::package::{self, PackageError, PackageWeights};
+use gog_vlm::package::{self, PackageWeights};
 use gog_vlm::sampling::Sampling;
 use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, Vlm};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -19,37 +19,11 @@ async fn a_package_streams_tokens_on_webgpu_inside_a_worker() {
         .into_iter()
         .nth(1)
         .expect("the Qwen3-VL model");
-    let files = model.files();
-    let small = vec![
-        ("config.json".to_owned(), files.config.into_bytes()),
-        ("tokenizer.json".to_owned(), files.tokenizer),
-        (
-            "tokenizer_config.json".to_owned(),
-            files.tokenizer_config.into_bytes(),
-        ),
-    ];
-    let package = package::convert(
-        model.family,
-        small,
-        files.checkpoint,
-        PackageWeights::Q8,
-        package::MAX_SHARD_BYTES,
-    )
-    .expect("converts");
+    let package = package::convert(model.files(), PackageWeights::Q8, package::MAX_SHARD_BYTES)
+        .expect("converts");
     let open = || {
-        ModelFiles::from_package(
-            &package.manifest,
-            |file| {
-                package
-                    .files
-                    .iter()
-                    .find(|(name, _)| *name == file.name)
-                    .map(|(_, bytes)| bytes.clone())
-                    .ok_or_else(|| PackageError::MissingFile(file.name.clone()))
-            },
-            |_| {},
-        )
-        .expect("the package opens")
+        ModelFiles::from_package(&package.manifest, |file| package.read(file), |_| {})
+            .expect("the package opens")
     };
     let gpu = ComputeDevice::webgpu().await.expect("WebGPU in a worker");
     console_log!("worker adapter: {}", gpu.adapter().expect("an adapter"));

@@ -8,54 +8,25 @@ mod fixture;
 
 use fixture::{TinyModel, tiny_models};
 use gog_vlm::chat_template::ChatMessage;
-use gog_vlm::checkpoint::Checkpoint;
-use gog_vlm::package::{self, Package, PackageError, PackageWeights};
+#[cfg(not(target_family = "wasm"))]
+use gog_vlm::package::PackageError;
+use gog_vlm::package::{self, Package, PackageWeights};
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::LoadError;
 use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
-use std::collections::HashMap;
 
 /// Small shards, so that the tiny models need several and their embedding table is split.
 const SHARD_BYTES: usize = 48 * 1024;
 
 fn convert(model: &TinyModel, weights: PackageWeights) -> Package {
-    let small = vec![
-        ("config.json".to_owned(), model.config.as_bytes().to_vec()),
-        ("tokenizer.json".to_owned(), model.tokenizer.to_vec()),
-        (
-            "tokenizer_config.json".to_owned(),
-            model.tokenizer_config.as_bytes().to_vec(),
-        ),
-        (
-            "preprocessor_config.json".to_owned(),
-            model.preprocessor_config.as_bytes().to_vec(),
-        ),
-        (
-            "generation_config.json".to_owned(),
-            model.generation_config.as_bytes().to_vec(),
-        ),
-    ];
-    let checkpoint =
-        Checkpoint::from_buffers([("model.safetensors".into(), model.weights.to_vec())])
-            .expect("a checkpoint");
-    package::convert(model.family, small, checkpoint, weights, SHARD_BYTES).expect("converts")
+    package::convert(model.files(), weights, SHARD_BYTES).expect("converts")
 }
 
 fn open(package: &Package) -> Result<(ModelFiles, u64), LoadError> {
-    let files: HashMap<&str, &[u8]> = package
-        .files
-        .iter()
-        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
-        .collect();
     let mut last = 0;
     let files = ModelFiles::from_package(
         &package.manifest,
-        |file| {
-            files
-                .get(file.name.as_str())
-                .map(|bytes| bytes.to_vec())
-                .ok_or_else(|| PackageError::MissingFile(file.name.clone()))
-        },
+        |file| package.read(file),
         |progress| {
             assert!(progress.done > last && progress.done <= progress.total);
             last = progress.done;
