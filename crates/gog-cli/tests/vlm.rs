@@ -19,6 +19,29 @@ fn gog(args: &[&str]) -> Output {
         .expect("gog runs")
 }
 
+/// `gog vlm generate` on `model` about `image`, with `extra` arguments.
+fn generate(model: &Path, image: &Path, prompt: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "vlm",
+        "generate",
+        "--model",
+        model.to_str().expect("a UTF-8 path"),
+        "--image",
+        image.to_str().expect("a UTF-8 path"),
+        "--prompt",
+        prompt,
+    ];
+    args.extend(extra);
+    gog(&args)
+}
+
+/// The picture the CLI tests ask about.
+fn picture() -> PathBuf {
+    workspace().join("tests/fixtures/two-landmarks.png")
+}
+
+const QUESTION: &str = "When was the tower on the left finished?";
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -37,32 +60,30 @@ fn scratch_copy(family: &str, name: &str) -> PathBuf {
 
 #[test]
 fn generate_streams_a_reply_from_each_tiny_model() {
-    let image = workspace().join("tests/fixtures/two-landmarks.png");
     for family in ["qwen2_5_vl", "qwen3_vl"] {
         let model = tiny(family);
-        let args = [
-            "vlm",
-            "generate",
-            "--model",
-            model.to_str().expect("a UTF-8 path"),
-            "--image",
-            image.to_str().expect("a UTF-8 path"),
-            "--prompt",
-            "When was the tower on the left finished?",
-            "--max-new-tokens",
-            "9",
-        ];
-        let first = gog(&args);
+        let run = |extra: &[&str]| generate(&model, &picture(), QUESTION, extra);
+        let first = run(&["--max-new-tokens", "9"]);
         assert!(first.status.success(), "{family}: {}", text(&first.stderr));
         let report = text(&first.stderr);
         assert!(report.contains("generated 9 tokens"), "{family}: {report}");
         assert!(!first.stdout.is_empty(), "{family}: no text streamed");
         // Greedy decoding is deterministic.
-        assert_eq!(gog(&args).stdout, first.stdout, "{family}");
+        assert_eq!(
+            run(&["--max-new-tokens", "9"]).stdout,
+            first.stdout,
+            "{family}"
+        );
         // So is seeded sampling.
-        let mut sampled = args.to_vec();
-        sampled.extend(["--temperature", "1.3", "--seed", "5"]);
-        assert_eq!(gog(&sampled).stdout, gog(&sampled).stdout, "{family}");
+        let sampled = [
+            "--max-new-tokens",
+            "9",
+            "--temperature",
+            "1.3",
+            "--seed",
+            "5",
+        ];
+        assert_eq!(run(&sampled).stdout, run(&sampled).stdout, "{family}");
     }
 }
 
@@ -124,19 +145,8 @@ fn check_accepts_the_matching_fixture_and_rejects_another() {
 
 #[test]
 fn bad_models_and_images_get_clear_errors() {
-    let generate = |model: &Path, image: &Path| {
-        gog(&[
-            "vlm",
-            "generate",
-            "--model",
-            model.to_str().expect("UTF-8"),
-            "--image",
-            image.to_str().expect("UTF-8"),
-            "--prompt",
-            "hi",
-        ])
-    };
-    let image = workspace().join("tests/fixtures/two-landmarks.png");
+    let generate = |model: &Path, image: &Path| generate(model, image, "hi", &[]);
+    let image = picture();
     let expect_error = |output: Output, needle: &str| {
         assert!(!output.status.success(), "succeeded, expected {needle:?}");
         let stderr = text(&output.stderr);
@@ -211,21 +221,7 @@ fn convert_writes_a_package_that_generate_runs_and_guards() {
         "{manifest}"
     );
 
-    let image = workspace().join("tests/fixtures/two-landmarks.png");
-    let generate = |dir: &Path| {
-        gog(&[
-            "vlm",
-            "generate",
-            "--model",
-            dir.to_str().expect("UTF-8"),
-            "--image",
-            image.to_str().expect("UTF-8"),
-            "--prompt",
-            "When was the tower on the left finished?",
-            "--max-new-tokens",
-            "7",
-        ])
-    };
+    let generate = |dir: &Path| generate(dir, &picture(), QUESTION, &["--max-new-tokens", "7"]);
     let from_package = generate(&out);
     assert!(
         from_package.status.success(),
