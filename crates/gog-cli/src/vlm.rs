@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use gog_vlm::chat_template::ChatMessage;
 use gog_vlm::checkpoint::Checkpoint;
+use gog_vlm::nn::linear::Quantization;
 use gog_vlm::quant::QuantFormat;
 use gog_vlm::qwen_vl::{QwenVl, QwenVlConfig};
 use gog_vlm::sampling::Sampling;
@@ -169,7 +170,12 @@ fn check(args: &CheckArgs) -> Result<()> {
     let config = QwenVlConfig::from_json(&config)?;
     let device = ComputeDevice::cpu();
     let checkpoint = Checkpoint::open_dir(&args.model)?;
-    let model = QwenVl::load(&config, checkpoint, device.device(), args.quant)?;
+    let model = QwenVl::load(
+        &config,
+        checkpoint,
+        device.device(),
+        args.quant.map(Quantization::host),
+    )?;
     let fixture = std::fs::read(&args.fixture)
         .with_context(|| format!("cannot read {}", args.fixture.display()))?;
     let reports = pollster::block_on(gog_vlm::reference::check_logits(&model, &device, &fixture))

@@ -30,6 +30,7 @@ mod native {
     use burn::tensor::{Tensor, TensorData};
     use gog_vlm::ComputeDevice;
     use gog_vlm::checkpoint::Checkpoint;
+    use gog_vlm::nn::linear::Quantization;
     use gog_vlm::quant::{QuantFormat, QuantMatrix};
     use gog_vlm::qwen_vl::{DecoderInput, QwenVl, QwenVlConfig};
     use gog_vlm::rope_index::rope_positions;
@@ -185,8 +186,8 @@ mod native {
         let config = QwenVlConfig::from_json(&config).expect("a valid config");
         assert_eq!(config.family.model_type(), family);
         let quant = match variant {
-            "gog q8" => Some(QuantFormat::Q8),
-            "gog q4" => Some(QuantFormat::Q4),
+            "gog q8" => Some(Quantization::host(QuantFormat::Q8)),
+            "gog q4" => Some(Quantization::host(QuantFormat::Q4)),
             _ => None,
         };
         let cpu = ComputeDevice::cpu();

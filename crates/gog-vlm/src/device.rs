@@ -13,6 +13,10 @@ pub enum DeviceKind {
     WebGpu,
 }
 
+/// The largest storage-buffer binding every WebGPU adapter allows (the specification's default
+/// `maxStorageBufferBindingSize`): no weight buffer a model binds is larger.
+pub const MAX_BINDING_BYTES: usize = 128 * 1024 * 1024;
+
 /// What a GPU adapter is and what it allows: the facts that decide whether a model package
 /// fits (buffer limits) and which weights it can use (`shader-f16`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,7 @@ pub const FORMAT: &str = "gog-model-package";
 /// The manifest version this runtime reads and writes.
 pub const VERSION: u32 = 1;
 /// The largest shard: WebGPU's guaranteed storage-buffer binding size.
-pub const MAX_SHARD_BYTES: usize = 128 * 1024 * 1024;
+pub const MAX_SHARD_BYTES: usize = crate::device::MAX_BINDING_BYTES;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 

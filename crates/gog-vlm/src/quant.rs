@@ -200,6 +200,26 @@ impl QuantMatrix {
         self.values.len() + 4 * self.scales.len()
     }
 
+    /// The matrix cut into consecutive pieces of at most `max_rows` rows (at least one each).
+    pub fn split_rows(&self, max_rows: usize) -> Vec<QuantMatrix> {
+        let rows_per_piece = max_rows.max(1);
+        let row_bytes = Self::row_bytes(self.format, self.cols);
+        let row_blocks = self.cols / BLOCK;
+        (0..self.rows)
+            .step_by(rows_per_piece)
+            .map(|first| {
+                let rows = rows_per_piece.min(self.rows - first);
+                QuantMatrix {
+                    format: self.format,
+                    rows,
+                    cols: self.cols,
+                    values: self.values[first * row_bytes..(first + rows) * row_bytes].to_vec(),
+                    scales: self.scales[first * row_blocks..(first + rows) * row_blocks].to_vec(),
+                }
+            })
+            .collect()
+    }
+
     /// The weight as f32, row-major: what the products compute with.
     pub fn dequantize(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.rows * self.cols);
@@ -468,6 +488,19 @@ mod tests {
                 .count();
             println!("{format:?} [{rows}, {cols}]: cosine {cosine:.6}, top-1 {top1}/{m}");
             assert!(cosine > min_cosine, "{format:?}: cosine {cosine}");
+        }
+    }
+
+    #[test]
+    fn row_pieces_restore_the_matrix() {
+        for format in [QuantFormat::Q8, QuantFormat::Q4] {
+            let quantized =
+                QuantMatrix::quantize(format, &pseudo_random(7 * 64, 4), 7, 64).unwrap();
+            let pieces = quantized.split_rows(3);
+            let shapes: Vec<_> = pieces.iter().map(QuantMatrix::shape).collect();
+            assert_eq!(shapes, [[3, 64], [3, 64], [1, 64]], "{format:?}");
+            let joined: Vec<f32> = pieces.iter().flat_map(QuantMatrix::dequantize).collect();
+            assert_eq!(joined, quantized.dequantize(), "{format:?}");
         }
     }
 

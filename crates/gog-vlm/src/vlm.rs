@@ -12,6 +12,7 @@ use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::config_error::ConfigError;
 use crate::device::{DeviceError, DeviceKind};
 use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
+use crate::nn::linear::Quantization;
 use crate::package::{self, Manifest, PackageError, PackageFile, Progress};
 use crate::quant::QuantFormat;
 use crate::qwen_vl::{DecoderInput, Family, ForwardError, QwenVl, QwenVlConfig, VisionOutput};
@@ -176,8 +177,6 @@ pub enum LoadError {
     ChatTemplate(#[from] ChatTemplateError),
     #[error(transparent)]
     Package(#[from] PackageError),
-    #[error("quantised weights run on the CPU; this model is on {0:?}")]
-    QuantOnGpu(DeviceKind),
 }
 
 impl LoadError {
@@ -252,7 +251,7 @@ pub struct Generation {
 /// How a model is loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadOptions {
-    /// Quantise the decoder's linear layers and head for the CPU kernel (CPU device only).
+    /// Quantise the decoder's linear layers and head (a package's own blocks are kept).
     pub quant: Option<QuantFormat>,
 }
 
@@ -279,14 +278,15 @@ impl Vlm {
         device: ComputeDevice,
         options: LoadOptions,
     ) -> Result<Self, LoadError> {
-        if options.quant.is_some() && device.kind() != DeviceKind::Cpu {
-            return Err(LoadError::QuantOnGpu(device.kind()));
-        }
-        // A quantised package runs its blocks on the CPU kernel; elsewhere they are expanded.
-        let quant = match device.kind() {
-            DeviceKind::Cpu => options.quant.or(files.quantized),
-            DeviceKind::WebGpu => None,
-        };
+        // Quantised blocks (requested, or stored in a package) are multiplied by the CPU kernel
+        // on the CPU, and by burn's quantised matmul where they stay packed in GPU memory.
+        let quant = options
+            .quant
+            .or(files.quantized)
+            .map(|format| match device.kind() {
+                DeviceKind::Cpu => Quantization::host(format),
+                DeviceKind::WebGpu => Quantization::device(format),
+            });
         let config = QwenVlConfig::from_json(&files.config)?;
         let defaults = match config.family {
             Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),

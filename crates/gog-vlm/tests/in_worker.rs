@@ -1,6 +1,7 @@
-//! The model runs inside a dedicated Web Worker, as the app runs it: a converted package of the
-//! tiny Qwen3-VL model is loaded on WebGPU from within the worker, warmed up, and streams the
-//! same tokens as the worker's CPU fallback. Browser-only (tier 4).
+//! The model runs inside a dedicated Web Worker, as the app runs it: a converted Q8 package of
+//! the tiny Qwen3-VL model is loaded on WebGPU from within the worker (its blocks multiplied by
+//! burn's quantised matmul), warmed up, and streams the same tokens as the worker's CPU fallback
+//! (the blocks on the CPU kernel). Browser-only (tier 4).
 #![cfg(target_family = "wasm")]
 
 mod fixture;

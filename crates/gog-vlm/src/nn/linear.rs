@@ -5,10 +5,11 @@
 //! its weight quantised for the CPU kernel.
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::quant::{QuantFormat, QuantMatrix};
+use crate::quant::{BLOCK, QuantFormat, QuantMatrix};
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue, ScaleDtype};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use std::sync::Arc;
 
 /// Reads `{prefix}.weight` (`[d_output, d_input]`, or any shape whose trailing dimensions
@@ -101,9 +102,44 @@ pub fn load_matrix(
     ))
 }
 
-/// A linear layer whose weight is a dense tensor on the device, or quantised on the host for the
-/// CPU kernel ([`crate::quant`]). Quantised layers compute on the host, so they are only for
-/// models on the CPU device.
+/// How a quantised layer is multiplied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantKernel {
+    /// The project's CPU kernel over blocks in host memory ([`crate::quant`]): for the CPU
+    /// device, whose backend has no quantised matmul of its own.
+    Host,
+    /// burn's quantised matmul over blocks in device memory: on WebGPU, CubeCL's matmul
+    /// dequantises each tile inside the kernel, so the weights stay packed on the GPU.
+    Device,
+}
+
+/// Quantised weights for the decoder's linear layers and head, and where they are multiplied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quantization {
+    pub format: QuantFormat,
+    pub kernel: QuantKernel,
+}
+
+impl Quantization {
+    /// Blocks multiplied by the CPU kernel.
+    pub fn host(format: QuantFormat) -> Self {
+        Quantization {
+            format,
+            kernel: QuantKernel::Host,
+        }
+    }
+
+    /// Blocks multiplied on the device.
+    pub fn device(format: QuantFormat) -> Self {
+        Quantization {
+            format,
+            kernel: QuantKernel::Device,
+        }
+    }
+}
+
+/// A linear layer whose weight is a dense tensor on the device, quantised blocks on the host
+/// for the CPU kernel, or quantised blocks on the device.
 #[derive(Module, Debug)]
 pub struct Projection {
     dense: Option<Linear>,
@@ -113,73 +149,153 @@ pub struct Projection {
 
 /// A quantised weight with its bias.
 #[derive(Debug, Clone)]
-pub struct QuantizedLinear {
-    weight: Arc<QuantMatrix>,
+struct QuantizedLinear {
+    weight: QuantizedWeight,
     bias: Option<Tensor<1>>,
 }
 
+#[derive(Debug, Clone)]
+enum QuantizedWeight {
+    Host(Arc<QuantMatrix>),
+    /// `[d_output, d_input]` in burn's symmetric per-block scheme, the same blocks and scales.
+    Device(Box<Tensor<2>>),
+}
+
+/// A layer's weight as a checkpoint or package stores it.
+pub enum StoredWeight {
+    /// Row-major `[d_output, d_input]` values.
+    Rows(Vec<f32>),
+    /// A package's quantised blocks.
+    Blocks(QuantMatrix),
+}
+
+impl std::fmt::Debug for StoredWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredWeight::Rows(rows) => write!(f, "Rows({} values)", rows.len()),
+            StoredWeight::Blocks(matrix) => write!(f, "Blocks({matrix:?})"),
+        }
+    }
+}
+
+impl StoredWeight {
+    /// Reads `{prefix}.weight` (`[d_output, d_input]`), or a package's `{prefix}.qweight`
+    /// blocks and `{prefix}.qscale` scales.
+    pub fn read(
+        checkpoint: &mut Checkpoint,
+        prefix: &str,
+        [d_input, d_output]: [usize; 2],
+    ) -> Result<Self, CheckpointError> {
+        if checkpoint.contains(&format!("{prefix}.qscale")) {
+            return load_quantized(checkpoint, prefix, d_input, d_output).map(StoredWeight::Blocks);
+        }
+        checkpoint
+            .take(&format!("{prefix}.weight"), &[d_output, d_input])
+            .map(StoredWeight::Rows)
+    }
+
+    /// Output rows.
+    pub fn rows(&self, d_input: usize) -> usize {
+        match self {
+            StoredWeight::Rows(rows) => rows.len() / d_input.max(1),
+            StoredWeight::Blocks(matrix) => matrix.shape()[0],
+        }
+    }
+
+    /// Bytes of one output row as [`Projection::build`] keeps it with `quant`.
+    pub fn kept_row_bytes(&self, d_input: usize, quant: Option<Quantization>) -> usize {
+        let blocks = |format| QuantMatrix::row_bytes(format, d_input) + 4 * (d_input / BLOCK);
+        match (self, quant) {
+            (StoredWeight::Blocks(matrix), Some(_)) => blocks(matrix.format()),
+            (StoredWeight::Rows(_), Some(quant)) if d_input.is_multiple_of(BLOCK) => {
+                blocks(quant.format)
+            }
+            _ => 4 * d_input,
+        }
+    }
+
+    /// The weight cut into consecutive pieces of at most `max_rows` output rows.
+    pub fn split_rows(self, d_input: usize, max_rows: usize) -> Vec<StoredWeight> {
+        if max_rows >= self.rows(d_input) {
+            return vec![self];
+        }
+        match self {
+            StoredWeight::Rows(rows) => rows
+                .chunks(max_rows.max(1) * d_input)
+                .map(|piece| StoredWeight::Rows(piece.to_vec()))
+                .collect(),
+            StoredWeight::Blocks(matrix) => matrix
+                .split_rows(max_rows)
+                .into_iter()
+                .map(StoredWeight::Blocks)
+                .collect(),
+        }
+    }
+}
+
 impl Projection {
-    /// Reads `{prefix}.weight` (`[d_output, d_input]`) and, if `bias`, `{prefix}.bias`;
-    /// quantises the weight to `quant` when given and its shape allows (a whole number of
-    /// blocks per row), else keeps it dense.
-    ///
-    /// A model package may store the weight already quantised (`{prefix}.qweight` blocks and
-    /// `{prefix}.qscale` scales): it is kept so when `quant` is given, and dequantised to a dense
-    /// weight otherwise.
+    /// Reads `{prefix}.weight` (`[d_output, d_input]`), or a package's quantised blocks, and, if
+    /// `bias`, `{prefix}.bias`; see [`Projection::build`] for what it becomes.
     pub fn load(
         checkpoint: &mut Checkpoint,
         prefix: &str,
         [d_input, d_output]: [usize; 2],
         bias: bool,
-        quant: Option<QuantFormat>,
+        quant: Option<Quantization>,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
-        if checkpoint.contains(&format!("{prefix}.qscale")) {
-            let matrix = load_quantized(checkpoint, prefix, d_input, d_output)?;
-            let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
-            return Ok(match quant {
-                Some(_) => Projection::host(matrix, bias),
-                None => Projection::dense(dense_from_rows(
+        let weight = StoredWeight::read(checkpoint, prefix, [d_input, d_output])?;
+        let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
+        Ok(Self::build(
+            weight,
+            [d_input, d_output],
+            bias,
+            quant,
+            device,
+        ))
+    }
+
+    /// A layer from its weight. With `quant`, a dense weight is quantised to its format when
+    /// its shape allows (a whole number of blocks per row), and a package's blocks are kept as
+    /// they are (their own format wins); without, blocks are dequantised to a dense weight.
+    pub fn build(
+        weight: StoredWeight,
+        [d_input, d_output]: [usize; 2],
+        bias: Option<Tensor<1>>,
+        quant: Option<Quantization>,
+        device: &Device,
+    ) -> Self {
+        let quantizable = d_input.is_multiple_of(BLOCK);
+        let matrix = match (weight, quant) {
+            (StoredWeight::Blocks(matrix), Some(_)) => matrix,
+            (StoredWeight::Rows(rows), Some(quant)) if quantizable => {
+                QuantMatrix::quantize(quant.format, &rows, d_output, d_input)
+                    .unwrap_or_else(|err| unreachable!("the block size was checked: {err}"))
+            }
+            (StoredWeight::Blocks(matrix), None) => {
+                return Projection::dense(dense_from_rows(
                     &matrix.dequantize(),
                     d_output,
                     d_input,
                     bias,
                     device,
-                )),
-            });
-        }
-        let Some(format) = quant.filter(|_| d_input.is_multiple_of(crate::quant::BLOCK)) else {
-            return Ok(Projection::dense(load_dense(
-                checkpoint, prefix, d_input, d_output, bias, device,
-            )?));
+                ));
+            }
+            (StoredWeight::Rows(rows), _) => {
+                return Projection::dense(dense_from_rows(&rows, d_output, d_input, bias, device));
+            }
         };
-        let weight = checkpoint.take(&format!("{prefix}.weight"), &[d_output, d_input])?;
-        let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
-        Ok(Self::quantized(format, &weight, d_output, d_input, bias))
-    }
-
-    /// Quantises a row-major `[d_output, d_input]` weight whose input size is a whole number of
-    /// blocks.
-    pub fn quantized(
-        format: QuantFormat,
-        weight: &[f32],
-        d_output: usize,
-        d_input: usize,
-        bias: Option<Tensor<1>>,
-    ) -> Self {
-        let matrix = QuantMatrix::quantize(format, weight, d_output, d_input)
-            .unwrap_or_else(|err| unreachable!("callers check the block size: {err}"));
-        Projection::host(matrix, bias)
-    }
-
-    /// A layer computed on the host by the quantised kernel.
-    fn host(weight: QuantMatrix, bias: Option<Tensor<1>>) -> Self {
+        let kernel = quant.map_or(QuantKernel::Host, |quant| quant.kernel);
+        let weight = match kernel {
+            QuantKernel::Host => QuantizedWeight::Host(Arc::new(matrix)),
+            QuantKernel::Device => {
+                QuantizedWeight::Device(Box::new(device_blocks(&matrix, device)))
+            }
+        };
+        let quantized = QuantizedLinear { weight, bias };
         Projection {
             dense: None,
-            quantized: Some(QuantizedLinear {
-                weight: Arc::new(weight),
-                bias,
-            }),
+            quantized: Some(quantized),
         }
     }
 
@@ -198,6 +314,28 @@ impl Projection {
             (None, None) => unreachable!("a projection is dense or quantised"),
         }
     }
+}
+
+/// Blocks as a burn quantised tensor: the same levels and f32 scales in burn's symmetric
+/// per-block scheme (blocks of 32 along each row; levels packed little-endian into u32 words,
+/// then the scales). Q8 levels are the stored bytes; a Q4 level is a two's-complement nibble
+/// where the CPU kernel stores it offset by 8, so each nibble's top bit flips.
+fn device_blocks(matrix: &QuantMatrix, device: &Device) -> Tensor<2> {
+    let (value, nibble_flip) = match matrix.format() {
+        QuantFormat::Q8 => (QuantValue::Q8S, 0x00),
+        QuantFormat::Q4 => (QuantValue::Q4S, 0x88),
+    };
+    let scheme = QuantScheme::default()
+        .with_value(value)
+        .with_store(QuantStore::PackedU32(0))
+        .per_block([BLOCK as u8], ScaleDtype::F32);
+    let (values, scales) = matrix.parts();
+    let mut bytes: Vec<u8> = values.iter().map(|v| v ^ nibble_flip).collect();
+    bytes.extend(scales.iter().flat_map(|scale| scale.to_le_bytes()));
+    Tensor::from_data(
+        TensorData::from_bytes_vec(bytes, matrix.shape(), DType::QFloat(scheme)),
+        device,
+    )
 }
 
 /// A packaged quantised weight; its format follows from the size of its blocks.
@@ -235,31 +373,47 @@ const PREFILL_ROWS: usize = 16;
 
 impl QuantizedLinear {
     fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let dims = x.dims();
-        let [d_output, d_input] = self.weight.shape();
-        let rows: usize = dims[..D - 1].iter().product();
-        let device = x.device();
-        if rows >= PREFILL_ROWS {
-            let weight = Tensor::<2>::from_data(
-                TensorData::new(self.weight.dequantize(), [d_output, d_input]),
-                &device,
-            );
-            return burn::tensor::module::linear(x, weight.transpose(), self.bias.clone());
+        match &self.weight {
+            QuantizedWeight::Host(weight) => host_forward(weight, &self.bias, x),
+            QuantizedWeight::Device(weight) => burn::tensor::module::linear(
+                x,
+                weight.as_ref().clone().transpose(),
+                self.bias.clone(),
+            ),
         }
-        let values: Vec<f32> = x
-            .into_data()
-            .try_into_vec()
-            .unwrap_or_else(|err| unreachable!("activations are f32: {err:?}"));
-        debug_assert_eq!(values.len(), rows * d_input);
-        let mut out_dims = dims;
-        out_dims[D - 1] = d_output;
-        let y = Tensor::<D>::from_data(
-            TensorData::new(self.weight.matmul(&values, rows), out_dims),
+    }
+}
+
+/// `x · Wᵀ + b` on the host kernel; prompts take the expanded weight through the backend's GEMM.
+fn host_forward<const D: usize>(
+    weight: &QuantMatrix,
+    bias: &Option<Tensor<1>>,
+    x: Tensor<D>,
+) -> Tensor<D> {
+    let dims = x.dims();
+    let [d_output, d_input] = weight.shape();
+    let rows: usize = dims[..D - 1].iter().product();
+    let device = x.device();
+    if rows >= PREFILL_ROWS {
+        let weight = Tensor::<2>::from_data(
+            TensorData::new(weight.dequantize(), [d_output, d_input]),
             &device,
         );
-        match &self.bias {
-            Some(bias) => y + bias.clone().unsqueeze(),
-            None => y,
-        }
+        return burn::tensor::module::linear(x, weight.transpose(), bias.clone());
+    }
+    let values: Vec<f32> = x
+        .into_data()
+        .try_into_vec()
+        .unwrap_or_else(|err| unreachable!("activations are f32: {err:?}"));
+    debug_assert_eq!(values.len(), rows * d_input);
+    let mut out_dims = dims;
+    out_dims[D - 1] = d_output;
+    let y = Tensor::<D>::from_data(
+        TensorData::new(weight.matmul(&values, rows), out_dims),
+        &device,
+    );
+    match bias {
+        Some(bias) => y + bias.clone().unsqueeze(),
+        None => y,
     }
 }

@@ -1,9 +1,8 @@
 //! Feed-forward blocks: the gated form `down(act(gate(x)) · up(x))` of Qwen decoders and
 //! Qwen2.5-VL's vision tower, and the plain form `down(act(up(x)))` of Qwen3-VL's vision tower.
 
-use super::linear::Projection;
+use super::linear::{Projection, Quantization};
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::quant::QuantFormat;
 use burn::module::Module;
 use burn::tensor::activation::{gelu, gelu_approximate, silu};
 use burn::tensor::{Device, Tensor};
@@ -42,8 +41,8 @@ pub struct MlpNames<'a> {
     pub intermediate: usize,
     pub bias: bool,
     pub activation: Activation,
-    /// Quantise the weights for the CPU kernel.
-    pub quant: Option<QuantFormat>,
+    /// Quantise the weights.
+    pub quant: Option<Quantization>,
 }
 
 impl Mlp {

@@ -5,3 +5,4 @@ pub mod linear;
 pub mod mlp;
 pub mod norm;
 pub mod rotary;
+pub mod vocab_head;

@@ -5,10 +5,11 @@ use super::kv_cache::KvCache;
 use super::text::DecoderLayer;
 use super::vision::{VisionOutput, VisionTower, VisionTrace};
 use crate::checkpoint::{Checkpoint, CheckpointError};
-use crate::nn::linear::{Projection, dense_from_rows};
+use crate::device::MAX_BINDING_BYTES;
+use crate::nn::linear::{Quantization, StoredWeight};
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryLayout;
-use crate::quant::{BLOCK, QuantFormat};
+use crate::nn::vocab_head::VocabHead;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -18,7 +19,7 @@ pub struct QwenVl {
     vision: VisionTower,
     layers: Vec<DecoderLayer>,
     norm: Norm,
-    lm_head: Projection,
+    lm_head: VocabHead,
     /// `[vocab, hidden]`, kept on the host: a prompt needs only a few of its rows, and a GPU
     /// buffer of the whole table would be the model's largest.
     #[module(skip)]
@@ -77,13 +78,14 @@ pub struct DecoderInput<'a> {
 
 impl QwenVl {
     /// Reads every tensor of the model from `checkpoint`, which must hold nothing else. With
-    /// `quant`, the decoder's linear layers and output head are quantised for the CPU kernel
-    /// (only for the CPU device: they compute on the host).
+    /// `quant`, the decoder's linear layers and output head are quantised (a package's blocks
+    /// are kept as stored) and multiplied where `quant.kernel` says. A head kept on the device
+    /// is cut by vocabulary into pieces of at most [`MAX_BINDING_BYTES`].
     pub fn load(
         config: &QwenVlConfig,
         mut checkpoint: Checkpoint,
         device: &Device,
-        quant: Option<QuantFormat>,
+        quant: Option<Quantization>,
     ) -> Result<Self, CheckpointError> {
         let text = &config.text;
         let vision = VisionTower::load(config.family, &config.vision, &mut checkpoint, device)?;
@@ -102,34 +104,18 @@ impl QwenVl {
             text.rms_norm_eps,
             device,
         )?;
-        // A tied head is the embedding table, transposed. Some tied checkpoints still store
+        // A tied head is the embedding table. Some tied checkpoints still store
         // `lm_head.weight`; it is the same table and is read so that nothing is left over.
-        let lm_head = if config.tie_word_embeddings {
+        let head_shape = [text.hidden_size, text.vocab_size];
+        let head_weight = if config.tie_word_embeddings {
             if checkpoint.contains("lm_head.weight") {
                 checkpoint.take("lm_head.weight", &[text.vocab_size, text.hidden_size])?;
             }
-            match quant.filter(|_| text.hidden_size.is_multiple_of(BLOCK)) {
-                Some(format) => {
-                    Projection::quantized(format, &table, text.vocab_size, text.hidden_size, None)
-                }
-                None => Projection::dense(dense_from_rows(
-                    &table,
-                    text.vocab_size,
-                    text.hidden_size,
-                    None,
-                    device,
-                )),
-            }
+            StoredWeight::Rows(table.clone())
         } else {
-            Projection::load(
-                &mut checkpoint,
-                "lm_head",
-                [text.hidden_size, text.vocab_size],
-                false,
-                quant,
-                device,
-            )?
+            StoredWeight::read(&mut checkpoint, "lm_head", head_shape)?
         };
+        let lm_head = VocabHead::build(head_weight, head_shape, quant, MAX_BINDING_BYTES, device);
         checkpoint.finish()?;
         Ok(QwenVl {
             vision,

@@ -5,11 +5,10 @@ use super::config::{Activation, TextConfig};
 use super::kv_cache::LayerCache;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::nn::attention::causal_grouped;
-use crate::nn::linear::Projection;
+use crate::nn::linear::{Projection, Quantization};
 use crate::nn::mlp::{Mlp, MlpNames};
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryAngles;
-use crate::quant::QuantFormat;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
@@ -39,7 +38,7 @@ impl DecoderLayer {
         config: &TextConfig,
         checkpoint: &mut Checkpoint,
         index: usize,
-        quant: Option<QuantFormat>,
+        quant: Option<Quantization>,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
         let prefix = format!("language_model.layers.{index}");
