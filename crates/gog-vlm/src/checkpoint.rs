@@ -56,18 +56,89 @@ pub enum CheckpointError {
     Unused { count: usize, examples: String },
 }
 
-/// Where a shard's bytes are.
-enum ShardData {
-    Memory(Vec<u8>),
-    #[cfg(not(target_family = "wasm"))]
-    File(std::fs::File),
+/// The bytes of one shard, read by range: a file natively, a buffer in memory, or in the
+/// browser a JavaScript buffer (a downloaded shard then stays outside wasm memory, and only the
+/// tensor being loaded is copied in).
+pub trait ShardSource {
+    /// Its size in bytes.
+    fn len(&self) -> u64;
+    /// `len` bytes from `offset`, which callers keep within [`ShardSource::len`].
+    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, String>;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ShardSource for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+
+    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.get(start..start.checked_add(len)?))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("bytes {offset}..+{len} are past its end"))
+    }
+}
+
+/// A shard file, read by seeking.
+#[cfg(not(target_family = "wasm"))]
+#[derive(Debug)]
+pub struct FileShard {
+    file: std::fs::File,
+    len: u64,
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl FileShard {
+    pub fn open(path: &Path) -> Result<Self, CheckpointError> {
+        let file = std::fs::File::open(path).map_err(|err| io(path, err))?;
+        let len = file.metadata().map_err(|err| io(path, err))?.len();
+        Ok(FileShard { file, len })
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl ShardSource for FileShard {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut bytes = vec![0; len];
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.file.read_exact(&mut bytes))
+            .map_err(|err| err.to_string())?;
+        Ok(bytes)
+    }
+}
+
+/// A downloaded shard in JavaScript memory.
+#[cfg(target_family = "wasm")]
+impl ShardSource for js_sys::Uint8Array {
+    fn len(&self) -> u64 {
+        u64::from(self.length())
+    }
+
+    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        let start = u32::try_from(offset).map_err(|err| err.to_string())?;
+        let end = u32::try_from(offset + len as u64).map_err(|err| err.to_string())?;
+        Ok(self.subarray(start, end).to_vec())
+    }
 }
 
 struct Shard {
     name: String,
     /// Offset of the tensor data in the shard: 8 bytes of header length plus the header.
     data_start: u64,
-    data: ShardData,
+    /// `None` once every tensor in it has been read: its bytes are released as loading goes.
+    source: Option<Box<dyn ShardSource>>,
+    /// Tensors not yet read.
+    unread: usize,
 }
 
 struct Entry {
@@ -121,24 +192,38 @@ impl Checkpoint {
     pub fn from_buffers(
         buffers: impl IntoIterator<Item = (String, Vec<u8>)>,
     ) -> Result<Self, CheckpointError> {
+        Self::from_sources(
+            buffers
+                .into_iter()
+                .map(|(name, bytes)| (name, Box::new(bytes) as Box<dyn ShardSource>)),
+        )
+    }
+
+    /// A checkpoint whose shards are read by range from `sources`, as `(file name, source)`.
+    /// Each source is dropped as soon as its last tensor has been read.
+    pub fn from_sources(
+        sources: impl IntoIterator<Item = (String, Box<dyn ShardSource>)>,
+    ) -> Result<Self, CheckpointError> {
         let mut checkpoint = Checkpoint {
             shards: Vec::new(),
             entries: BTreeMap::new(),
         };
-        for (name, bytes) in buffers {
+        for (name, mut source) in sources {
             let (data_start, metadata) =
-                parse_header(&bytes).map_err(|message| CheckpointError::Header {
+                read_header(source.as_mut()).map_err(|message| CheckpointError::Header {
                     file: name.clone(),
                     message,
                 })?;
+            let found = source.len();
             checkpoint.add_shard(
                 Shard {
                     name,
                     data_start,
-                    data: ShardData::Memory(bytes),
+                    source: Some(source),
+                    unread: 0,
                 },
                 metadata,
-                None,
+                found,
             )?;
         }
         Ok(checkpoint)
@@ -162,28 +247,25 @@ impl Checkpoint {
         } else {
             vec![dir.join("model.safetensors")]
         };
-        let mut checkpoint = Checkpoint {
-            shards: Vec::new(),
-            entries: BTreeMap::new(),
-        };
-        for path in files {
-            let (shard, metadata, file_len) = open_shard(&path)?;
-            checkpoint.add_shard(shard, metadata, Some(file_len))?;
-        }
-        Ok(checkpoint)
+        let sources = files
+            .into_iter()
+            .map(|path| {
+                let source = FileShard::open(&path)?;
+                Ok((
+                    path.display().to_string(),
+                    Box::new(source) as Box<dyn ShardSource>,
+                ))
+            })
+            .collect::<Result<Vec<_>, CheckpointError>>()?;
+        Self::from_sources(sources)
     }
 
     fn add_shard(
         &mut self,
-        shard: Shard,
+        mut shard: Shard,
         metadata: Metadata,
-        file_len: Option<u64>,
+        found: u64,
     ) -> Result<(), CheckpointError> {
-        let found = file_len.unwrap_or(match &shard.data {
-            ShardData::Memory(bytes) => bytes.len() as u64,
-            #[cfg(not(target_family = "wasm"))]
-            ShardData::File(_) => 0,
-        });
         let expected = shard.data_start + metadata.data_len() as u64;
         if found < expected {
             return Err(CheckpointError::Truncated {
@@ -208,6 +290,10 @@ impl Checkpoint {
                     info: info.clone(),
                 },
             );
+            shard.unread += 1;
+        }
+        if shard.unread == 0 {
+            shard.source = None;
         }
         self.shards.push(shard);
         Ok(())
@@ -326,7 +412,7 @@ impl Checkpoint {
             rows += part_shape[0];
             dtype = Some(entry.info.dtype);
             let (begin, end) = entry.info.data_offsets;
-            bytes.extend(shard.read(begin as u64, end - begin)?);
+            bytes.extend(shard.read_tensor(begin as u64, end - begin)?);
         }
         if shape.first() != Some(&rows) && !(shape.is_empty() && rows == 0) {
             return Err(CheckpointError::Shape {
@@ -406,24 +492,42 @@ impl StoredTensor {
 }
 
 impl Shard {
-    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, CheckpointError> {
-        let start = self.data_start + offset;
-        match &mut self.data {
-            ShardData::Memory(bytes) => Ok(bytes[start as usize..start as usize + len].to_vec()),
-            #[cfg(not(target_family = "wasm"))]
-            ShardData::File(file) => {
-                use std::io::{Read, Seek, SeekFrom};
-                let mut bytes = vec![0; len];
-                file.seek(SeekFrom::Start(start))
-                    .and_then(|_| file.read_exact(&mut bytes))
-                    .map_err(|err| CheckpointError::Io {
-                        file: self.name.clone(),
-                        message: err.to_string(),
-                    })?;
-                Ok(bytes)
-            }
+    /// Reads one tensor's bytes, releasing the source after its last tensor.
+    fn read_tensor(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, CheckpointError> {
+        let source = self.source.as_mut().ok_or_else(|| CheckpointError::Io {
+            file: self.name.clone(),
+            message: "read after all its tensors were read".into(),
+        })?;
+        let bytes = source
+            .read(self.data_start + offset, len)
+            .map_err(|message| CheckpointError::Io {
+                file: self.name.clone(),
+                message,
+            })?;
+        self.unread -= 1;
+        if self.unread == 0 {
+            self.source = None;
         }
+        Ok(bytes)
     }
+}
+
+/// Reads and parses a shard's header through its source.
+fn read_header(source: &mut dyn ShardSource) -> Result<(u64, Metadata), String> {
+    let len = source.len();
+    if len < 8 {
+        return Err("shorter than the 8-byte header length".into());
+    }
+    let length = source.read(0, 8)?;
+    let header_len = u64::from_le_bytes(length.as_slice().try_into().map_err(|_| "unreadable")?);
+    if header_len > MAX_HEADER.min(len - 8) {
+        return Err(format!(
+            "header length {header_len} does not fit the file's {len} bytes"
+        ));
+    }
+    let mut prefix = length;
+    prefix.extend(source.read(8, header_len as usize)?);
+    parse_header(&prefix)
 }
 
 /// The names transformers has stored a logical tensor under: the in-memory layout of
@@ -468,37 +572,6 @@ fn io(path: &Path, err: std::io::Error) -> CheckpointError {
         file: path.display().to_string(),
         message: err.to_string(),
     }
-}
-
-#[cfg(not(target_family = "wasm"))]
-fn open_shard(path: &Path) -> Result<(Shard, Metadata, u64), CheckpointError> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|err| io(path, err))?;
-    let file_len = file.metadata().map_err(|err| io(path, err))?.len();
-    let header_error = |message: String| CheckpointError::Header {
-        file: path.display().to_string(),
-        message,
-    };
-    let mut length = [0; 8];
-    file.read_exact(&mut length)
-        .map_err(|_| header_error("shorter than the 8-byte header length".into()))?;
-    let header_len = u64::from_le_bytes(length);
-    if header_len > MAX_HEADER.min(file_len.saturating_sub(8)) {
-        return Err(header_error(format!(
-            "header length {header_len} does not fit the file's {file_len} bytes"
-        )));
-    }
-    let mut prefix = length.to_vec();
-    prefix.resize(8 + header_len as usize, 0);
-    file.read_exact(&mut prefix[8..])
-        .map_err(|err| io(path, err))?;
-    let (data_start, metadata) = parse_header(&prefix).map_err(header_error)?;
-    let shard = Shard {
-        name: path.display().to_string(),
-        data_start,
-        data: ShardData::File(file),
-    };
-    Ok((shard, metadata, file_len))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! (bf16 becomes f16, which WebGPU has), or becomes f16 in an f16 package. A tensor larger than a shard is split along its first
 //! dimension into `{name}.part0`, `{name}.part1`, … (the token embedding, an untied head).
 
-use crate::checkpoint::CheckpointError;
+use crate::checkpoint::{CheckpointError, ShardSource};
 use crate::config_error::ConfigError;
 use crate::quant::{BLOCK, QuantFormat, QuantMatrix};
 use crate::qwen_vl::QwenVlConfig;
@@ -86,7 +86,7 @@ pub struct Manifest {
     /// `config.json`, `tokenizer.json`, `tokenizer_config.json` and, when the checkpoint has them,
     /// `preprocessor_config.json` and `generation_config.json`.
     pub files: Vec<PackageFile>,
-    /// The weights, in loading order.
+    /// The weights, in the order the model reads them.
     pub shards: Vec<PackageFile>,
 }
 
@@ -129,20 +129,21 @@ pub struct Package {
 
 impl Package {
     /// One of its files, as a fetcher for [`ModelFiles::from_package`] returns it.
-    pub fn read(&self, file: &PackageFile) -> Result<Vec<u8>, PackageError> {
+    pub fn read(&self, file: &PackageFile) -> Result<Box<dyn ShardSource>, PackageError> {
         self.files
             .iter()
             .find(|(name, _)| *name == file.name)
-            .map(|(_, bytes)| bytes.clone())
+            .map(|(_, bytes)| Box::new(bytes.clone()) as Box<dyn ShardSource>)
             .ok_or_else(|| PackageError::MissingFile(file.name.clone()))
     }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The decoder layers' linear weights, which packages quantise.
@@ -160,6 +161,68 @@ fn is_decoder_projection(name: &str) -> bool {
         && name.contains(".layers.")
         && PROJECTIONS.iter().any(|suffix| name.ends_with(suffix))
         || name == "lm_head.weight"
+}
+
+/// Where a tensor comes in the order the model reads its weights: the vision tower (patch
+/// embedding and position table, blocks in order, merger, DeepStack mergers in order), the token
+/// embedding, the decoder layers in order, the final norm, the head; within a block, its norms,
+/// attention, then MLP projections, each projection's scales, weight, then bias. Shards written in
+/// this order are read one after another, so a loader can release each before it starts the
+/// next. (The order only decides when shards are released; any order loads correctly.)
+fn loading_rank(name: &str) -> (u8, usize, u8, u8, String) {
+    let index_after = |marker: &str| -> Option<usize> {
+        let rest = name.split(marker).nth(1)?;
+        rest.split('.').next()?.parse().ok()
+    };
+    let (group, index) = if name.contains("visual.") {
+        if let Some(block) = index_after(".blocks.") {
+            (1, block)
+        } else if let Some(merger) = index_after("deepstack_merger_list.") {
+            (3, merger)
+        } else if name.contains("merger.") {
+            (2, 0)
+        } else {
+            (0, 0)
+        }
+    } else if name.contains("embed_tokens") {
+        (4, 0)
+    } else if let Some(layer) = index_after(".layers.") {
+        (5, layer)
+    } else if name.starts_with("lm_head") {
+        (7, 0)
+    } else {
+        (6, 0)
+    };
+    const WITHIN_BLOCK: [(&str, u8); 16] = [
+        ("norm", 0),
+        ("ln_q", 0),
+        ("qkv", 1),
+        ("q_proj", 1),
+        ("k_proj", 2),
+        ("v_proj", 3),
+        ("attn.proj", 4),
+        ("o_proj", 4),
+        ("gate_proj", 5),
+        ("up_proj", 6),
+        ("linear_fc1", 6),
+        ("mlp.0", 6),
+        ("down_proj", 7),
+        ("linear_fc2", 7),
+        ("mlp.2", 7),
+        ("", 8),
+    ];
+    let layer = WITHIN_BLOCK
+        .iter()
+        .find(|(part, _)| name.contains(part))
+        .map_or(8, |&(_, rank)| rank);
+    let piece = if name.contains(".qscale") {
+        0
+    } else if name.contains(".bias") {
+        2
+    } else {
+        1
+    };
+    (group, index, layer, piece, name.to_owned())
 }
 
 /// A tensor on its way into a shard.
@@ -240,6 +303,7 @@ pub fn convert(
         }
     }
     checkpoint.finish()?;
+    pending.sort_by_cached_key(|tensor| loading_rank(&tensor.name));
     let pending = split_large(pending, max_shard_bytes);
     let mut shards = Vec::new();
     let mut current: Vec<Pending> = Vec::new();
@@ -367,16 +431,33 @@ impl Manifest {
     }
 }
 
-/// Checks a downloaded or read file against its manifest entry.
-pub fn verify(file: &PackageFile, bytes: &[u8]) -> Result<(), PackageError> {
-    if bytes.len() as u64 != file.bytes {
+/// Bytes hashed per read while verifying, so a file is never copied whole into memory.
+const VERIFY_CHUNK: usize = 8 * 1024 * 1024;
+
+/// Checks a downloaded or read file against its manifest entry, reading it in chunks.
+pub fn verify(file: &PackageFile, source: &mut dyn ShardSource) -> Result<(), PackageError> {
+    let found = source.len();
+    if found != file.bytes {
         return Err(PackageError::Size {
             file: file.name.clone(),
             expected: file.bytes,
-            found: bytes.len() as u64,
+            found,
         });
     }
-    let found = sha256_hex(bytes);
+    let mut hasher = Sha256::new();
+    let mut offset = 0;
+    while offset < found {
+        let len = VERIFY_CHUNK.min((found - offset) as usize);
+        let chunk = source
+            .read(offset, len)
+            .map_err(|message| PackageError::Io {
+                file: file.name.clone(),
+                message,
+            })?;
+        hasher.update(&chunk);
+        offset += len as u64;
+    }
+    let found = hex(&hasher.finalize());
     if found != file.sha256 {
         return Err(PackageError::Hash {
             file: file.name.clone(),

@@ -8,7 +8,9 @@
 
 use crate::ComputeDevice;
 use crate::chat_template::{ChatMessage, ChatTemplate, ChatTemplateError};
-use crate::checkpoint::{Checkpoint, CheckpointError};
+#[cfg(not(target_family = "wasm"))]
+use crate::checkpoint::FileShard;
+use crate::checkpoint::{Checkpoint, CheckpointError, ShardSource};
 use crate::config_error::ConfigError;
 use crate::device::{DeviceError, DeviceKind};
 use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
@@ -46,9 +48,11 @@ pub struct ModelFiles {
 impl ModelFiles {
     /// A model package's files, fetched one at a time by `fetch` (from disk, the network or a
     /// cache) and checked against the manifest's sizes and hashes; `progress` hears after each.
+    /// Shards stay in their sources (files natively, JavaScript buffers in the browser) and are
+    /// read tensor by tensor while the model loads, each released after its last tensor.
     pub fn from_package(
         manifest: &Manifest,
-        mut fetch: impl FnMut(&PackageFile) -> Result<Vec<u8>, PackageError>,
+        mut fetch: impl FnMut(&PackageFile) -> Result<Box<dyn ShardSource>, PackageError>,
         mut progress: impl FnMut(Progress<'_>),
     ) -> Result<Self, LoadError> {
         let total = manifest.total_bytes();
@@ -56,8 +60,8 @@ impl ModelFiles {
         let mut small = std::collections::HashMap::new();
         let mut shards = Vec::with_capacity(manifest.shards.len());
         for (index, file) in manifest.all_files().enumerate() {
-            let bytes = fetch(file)?;
-            package::verify(file, &bytes)?;
+            let mut source = fetch(file)?;
+            package::verify(file, source.as_mut())?;
             done += file.bytes;
             progress(Progress {
                 file: &file.name,
@@ -65,9 +69,16 @@ impl ModelFiles {
                 total,
             });
             if index < manifest.files.len() {
+                let bytes =
+                    source
+                        .read(0, file.bytes as usize)
+                        .map_err(|message| LoadError::Io {
+                            file: file.name.clone(),
+                            message,
+                        })?;
                 small.insert(file.name.clone(), bytes);
             } else {
-                shards.push((file.name.clone(), bytes));
+                shards.push((file.name.clone(), source));
             }
         }
         let mut text = |name: &str| -> Result<Option<String>, LoadError> {
@@ -97,7 +108,7 @@ impl ModelFiles {
             generation_config,
             tokenizer,
             tokenizer_config,
-            checkpoint: Checkpoint::from_buffers(shards)?,
+            checkpoint: Checkpoint::from_sources(shards)?,
             quantized: manifest.weights.quant(),
         })
     }
@@ -119,11 +130,8 @@ impl ModelFiles {
         Self::from_package(
             &manifest,
             |file| {
-                let path = dir.join(&file.name);
-                std::fs::read(&path).map_err(|err| PackageError::Io {
-                    file: path.display().to_string(),
-                    message: err.to_string(),
-                })
+                let shard = FileShard::open(&dir.join(&file.name))?;
+                Ok(Box::new(shard) as Box<dyn ShardSource>)
             },
             progress,
         )

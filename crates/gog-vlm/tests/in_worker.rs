@@ -1,5 +1,5 @@
 //! The model runs inside a dedicated Web Worker, as the app runs it: a converted Q8 package of
-//! the tiny Qwen3-VL model is loaded on WebGPU from within the worker (its blocks multiplied by
+//! the tiny Qwen3-VL model, held in JavaScript buffers, is loaded on WebGPU from within the worker (its blocks multiplied by
 //! burn's quantised matmul), warmed up, and streams the same tokens as the worker's CPU fallback
 //! (the blocks on the CPU kernel). Browser-only (tier 4).
 #![cfg(target_family = "wasm")]
@@ -7,6 +7,7 @@
 mod fixture;
 
 use gog_vlm::chat_template::ChatMessage;
+use gog_vlm::checkpoint::ShardSource;
 use gog_vlm::package::{self, PackageWeights};
 use gog_vlm::sampling::Sampling;
 use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, Vlm};
@@ -22,9 +23,23 @@ async fn a_package_streams_tokens_on_webgpu_inside_a_worker() {
         .expect("the Qwen3-VL model");
     let package = package::convert(model.files(), PackageWeights::Q8, package::MAX_SHARD_BYTES)
         .expect("converts");
+    // As the app holds a download: each file in a JavaScript buffer, outside wasm memory, read
+    // tensor by tensor while the model loads.
     let open = || {
-        ModelFiles::from_package(&package.manifest, |file| package.read(file), |_| {})
-            .expect("the package opens")
+        ModelFiles::from_package(
+            &package.manifest,
+            |file| {
+                let (_, bytes) = package
+                    .files
+                    .iter()
+                    .find(|(name, _)| *name == file.name)
+                    .expect("every file is in the package");
+                let buffer = js_sys::Uint8Array::from(bytes.as_slice());
+                Ok(Box::new(buffer) as Box<dyn ShardSource>)
+            },
+            |_| {},
+        )
+        .expect("the package opens")
     };
     let gpu = ComputeDevice::webgpu().await.expect("WebGPU in a worker");
     console_log!("worker adapter: {}", gpu.adapter().expect("an adapter"));

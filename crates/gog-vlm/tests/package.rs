@@ -98,6 +98,115 @@ fn packages_round_trip_and_run_on_the_cpu_kernel() {
     });
 }
 
+/// What happened to a shard's source while a model loaded.
+#[cfg(not(target_family = "wasm"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceEvent {
+    Read(usize),
+    Released(usize),
+}
+
+/// A shard source that logs its reads and its release (a recording wrapper around the
+/// package's own bytes).
+#[cfg(not(target_family = "wasm"))]
+struct RecordingSource {
+    shard: usize,
+    bytes: Vec<u8>,
+    log: std::rc::Rc<std::cell::RefCell<Vec<SourceEvent>>>,
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl gog_vlm::checkpoint::ShardSource for RecordingSource {
+    fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn read(&mut self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        self.log.borrow_mut().push(SourceEvent::Read(self.shard));
+        self.bytes.read(offset, len)
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl Drop for RecordingSource {
+    fn drop(&mut self) {
+        self.log
+            .borrow_mut()
+            .push(SourceEvent::Released(self.shard));
+    }
+}
+
+/// Loading reads the shards in order, one at a time, and releases each after its last tensor:
+/// what loading copies out of the sources is one tensor at a time, never the package.
+#[cfg(not(target_family = "wasm"))]
+#[test]
+fn loading_streams_shard_by_shard() {
+    use gog_vlm::checkpoint::ShardSource;
+    for model in tiny_models() {
+        let package = convert(&model, PackageWeights::Q4);
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let shards = &package.manifest.shards;
+        let files = ModelFiles::from_package(
+            &package.manifest,
+            |file| {
+                let bytes = package.files.iter().find(|(name, _)| *name == file.name);
+                let bytes = bytes.expect("every file is in the package").1.clone();
+                Ok(match shards.iter().position(|shard| shard == file) {
+                    Some(shard) => Box::new(RecordingSource {
+                        shard,
+                        bytes,
+                        log: log.clone(),
+                    }) as Box<dyn ShardSource>,
+                    None => Box::new(bytes),
+                })
+            },
+            |_| {},
+        )
+        .expect("the package opens");
+        // Verification and headers are behind us; what follows is the model reading weights.
+        log.borrow_mut().clear();
+        Vlm::load(files, ComputeDevice::cpu(), LoadOptions::default()).expect("loads");
+        let log = log.borrow();
+        let mut released = vec![false; shards.len()];
+        let mut started = vec![false; shards.len()];
+        let mut most_open = 0;
+        for &event in log.iter() {
+            match event {
+                SourceEvent::Read(shard) => {
+                    assert!(
+                        !released[shard],
+                        "{}: shard {shard} read after its release",
+                        model.family
+                    );
+                    started[shard] = true;
+                    let open = (0..shards.len())
+                        .filter(|&k| started[k] && !released[k])
+                        .count();
+                    most_open = most_open.max(open);
+                }
+                SourceEvent::Released(shard) => released[shard] = true,
+            }
+        }
+        // The converter writes tensors in the loader's order (`loading_rank`): a shard is done
+        // before the next is opened.
+        assert_eq!(
+            most_open, 1,
+            "{}: {most_open} shards open at once; does the converter's order still match the loader's?",
+            model.family
+        );
+        assert!(
+            released.iter().all(|&done| done),
+            "{}: {released:?}",
+            model.family
+        );
+        println!(
+            "{}: {} shards read one at a time, in order",
+            model.family,
+            shards.len()
+        );
+    }
+}
+
 #[cfg(not(target_family = "wasm"))]
 #[test]
 fn damaged_packages_are_refused_by_name() {
