@@ -5,7 +5,7 @@
 //! 128 MiB, the storage-buffer size every WebGPU adapter allows. The manifest lists every file
 //! with its size and SHA-256, so a download can be checked file by file and resumed. The
 //! decoder's linear layers are stored as Q8 or Q4 blocks (`{layer}.qweight`, U8) with f32 scales
-//! (`{layer}.qscale`), ready for the CPU kernel; every other tensor keeps its checkpoint dtype
+//! (`{layer}.qscale`), ready for the CPU kernel, and the token embedding as Q8 blocks; every other tensor keeps its checkpoint dtype
 //! (bf16 becomes f16, which WebGPU has), or becomes f16 in an f16 package. A tensor larger than a shard is split along its first
 //! dimension into `{name}.part0`, `{name}.part1`, … (the token embedding, an untied head).
 
@@ -146,6 +146,18 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The block format a quantised package stores a tensor in: the decoder's linear layers and an
+/// untied head in the package's format, the token embedding (a host-side lookup table, also a
+/// tied head) in Q8; everything else unquantised.
+fn package_quant(name: &str, weights: PackageWeights) -> Option<QuantFormat> {
+    let format = weights.quant()?;
+    if name.ends_with("embed_tokens.weight") {
+        Some(QuantFormat::Q8)
+    } else {
+        is_decoder_projection(name).then_some(format)
+    }
+}
+
 /// The decoder layers' linear weights, which packages quantise.
 fn is_decoder_projection(name: &str) -> bool {
     const PROJECTIONS: [&str; 7] = [
@@ -259,10 +271,8 @@ pub fn convert(
     let mut pending = Vec::new();
     for (name, shape) in checkpoint.tensors() {
         let values = checkpoint.take_stored(&name, &shape)?;
-        let quantise = weights
-            .quant()
-            .filter(|_| is_decoder_projection(&name) && shape.len() == 2)
-            .filter(|_| shape[1].is_multiple_of(BLOCK));
+        let quantise = package_quant(&name, weights)
+            .filter(|_| shape.len() == 2 && shape[1].is_multiple_of(BLOCK));
         if let Some(format) = quantise {
             let prefix = name.strip_suffix(".weight").unwrap_or(&name);
             let floats = values.to_f32()?;

@@ -220,6 +220,14 @@ impl QuantMatrix {
             .collect()
     }
 
+    /// One row as f32, appended to `out`.
+    pub fn dequantize_row(&self, row: usize, out: &mut Vec<f32>) {
+        let blocks = self.cols / BLOCK;
+        for block in row * blocks..(row + 1) * blocks {
+            out.extend(self.block(block));
+        }
+    }
+
     /// The weight as f32, row-major: what the products compute with.
     pub fn dequantize(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.rows * self.cols);
@@ -501,6 +509,9 @@ mod tests {
             assert_eq!(shapes, [[3, 64], [3, 64], [1, 64]], "{format:?}");
             let joined: Vec<f32> = pieces.iter().flat_map(QuantMatrix::dequantize).collect();
             assert_eq!(joined, quantized.dequantize(), "{format:?}");
+            let mut rows = Vec::new();
+            (0..7).for_each(|row| quantized.dequantize_row(row, &mut rows));
+            assert_eq!(rows, quantized.dequantize(), "{format:?}");
         }
     }
 

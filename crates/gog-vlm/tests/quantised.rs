@@ -25,11 +25,13 @@ macro_rules! report {
     }};
 }
 
-/// `(weights, smallest logit cosine, smallest top-1 agreement)` over every fixture case.
+/// `(weights, smallest logit cosine, smallest top-1 agreement)` over every fixture case. The
+/// quantised rows include the Q8 token embedding. Random tiny models have nearly flat logits, so
+/// top-1 flips at the smallest perturbation; the cosine is the tighter check.
 const BOUNDS: [(Option<QuantFormat>, f64, f32); 3] = [
     (None, 0.999_999, 1.0),
-    (Some(QuantFormat::Q8), 0.9999, 0.95),
-    (Some(QuantFormat::Q4), 0.95, 0.7),
+    (Some(QuantFormat::Q8), 0.9999, 0.9),
+    (Some(QuantFormat::Q4), 0.95, 0.65),
 ];
 
 /// Every fixture case through the tiny models with the decoder's blocks where `kernel` says.
@@ -98,7 +100,7 @@ async fn device_blocks_match_the_dequantised_product(device: &ComputeDevice) {
         let matrix = QuantMatrix::quantize(format, &weight, rows, cols).expect("quantises");
         let dequantized = matrix.dequantize();
         let projection = Projection::build(
-            StoredWeight::Blocks(matrix),
+            StoredWeight::Blocks(std::sync::Arc::new(matrix)),
             [cols, rows],
             Some(Tensor::from_data(
                 TensorData::new(bias.clone(), [rows]),

@@ -165,8 +165,8 @@ enum QuantizedWeight {
 pub enum StoredWeight {
     /// Row-major `[d_output, d_input]` values.
     Rows(Vec<f32>),
-    /// A package's quantised blocks.
-    Blocks(QuantMatrix),
+    /// Quantised blocks (a package's, or shared with the token embedding).
+    Blocks(Arc<QuantMatrix>),
 }
 
 impl std::fmt::Debug for StoredWeight {
@@ -187,7 +187,8 @@ impl StoredWeight {
         [d_input, d_output]: [usize; 2],
     ) -> Result<Self, CheckpointError> {
         if checkpoint.contains(&format!("{prefix}.qscale")) {
-            return load_quantized(checkpoint, prefix, d_input, d_output).map(StoredWeight::Blocks);
+            return load_quantized(checkpoint, prefix, d_input, d_output)
+                .map(|matrix| StoredWeight::Blocks(Arc::new(matrix)));
         }
         checkpoint
             .take(&format!("{prefix}.weight"), &[d_output, d_input])
@@ -227,7 +228,7 @@ impl StoredWeight {
             StoredWeight::Blocks(matrix) => matrix
                 .split_rows(max_rows)
                 .into_iter()
-                .map(StoredWeight::Blocks)
+                .map(|piece| StoredWeight::Blocks(Arc::new(piece)))
                 .collect(),
         }
     }
@@ -268,10 +269,10 @@ impl Projection {
         let quantizable = d_input.is_multiple_of(BLOCK);
         let matrix = match (weight, quant) {
             (StoredWeight::Blocks(matrix), Some(_)) => matrix,
-            (StoredWeight::Rows(rows), Some(quant)) if quantizable => {
+            (StoredWeight::Rows(rows), Some(quant)) if quantizable => Arc::new(
                 QuantMatrix::quantize(quant.format, &rows, d_output, d_input)
-                    .unwrap_or_else(|err| unreachable!("the block size was checked: {err}"))
-            }
+                    .unwrap_or_else(|err| unreachable!("the block size was checked: {err}")),
+            ),
             (StoredWeight::Blocks(matrix), None) => {
                 return Projection::dense(dense_from_rows(
                     &matrix.dequantize(),
@@ -287,7 +288,7 @@ impl Projection {
         };
         let kernel = quant.map_or(QuantKernel::Host, |quant| quant.kernel);
         let weight = match kernel {
-            QuantKernel::Host => QuantizedWeight::Host(Arc::new(matrix)),
+            QuantKernel::Host => QuantizedWeight::Host(matrix),
             QuantKernel::Device => {
                 QuantizedWeight::Device(Box::new(device_blocks(&matrix, device)))
             }

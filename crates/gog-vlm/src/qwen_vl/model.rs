@@ -10,8 +10,10 @@ use crate::nn::linear::{Quantization, StoredWeight};
 use crate::nn::norm::{Norm, NormKind};
 use crate::nn::rotary::RotaryLayout;
 use crate::nn::vocab_head::VocabHead;
+use crate::quant::{BLOCK, QuantFormat, QuantMatrix};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
+use std::sync::Arc;
 
 /// The model's weights on a device, and the token-embedding table on the host.
 #[derive(Module, Debug)]
@@ -35,8 +37,28 @@ pub struct QwenVl {
 /// The token-embedding table on the host.
 #[derive(Debug, Clone)]
 pub struct TokenEmbedding {
-    table: Vec<f32>,
+    table: EmbeddingTable,
     hidden: usize,
+}
+
+#[derive(Debug, Clone)]
+enum EmbeddingTable {
+    /// Row-major f32.
+    Dense(Vec<f32>),
+    /// Q8 blocks: a quarter of f32's memory, rows dequantised as tokens are looked up.
+    Blocks(Arc<QuantMatrix>),
+}
+
+impl TokenEmbedding {
+    /// Appends the embedding of token `index` (< vocab) to `out`.
+    fn push_row(&self, index: usize, out: &mut Vec<f32>) {
+        match &self.table {
+            EmbeddingTable::Dense(table) => {
+                out.extend_from_slice(&table[index * self.hidden..(index + 1) * self.hidden])
+            }
+            EmbeddingTable::Blocks(table) => table.dequantize_row(index, out),
+        }
+    }
 }
 
 /// A forward pass cannot run on these inputs.
@@ -89,10 +111,29 @@ impl QwenVl {
     ) -> Result<Self, CheckpointError> {
         let text = &config.text;
         let vision = VisionTower::load(config.family, &config.vision, &mut checkpoint, device)?;
-        let table = checkpoint.take(
-            "language_model.embed_tokens.weight",
-            &[text.vocab_size, text.hidden_size],
-        )?;
+        // With quantised layers the table is kept in Q8 blocks (a package stores it so); Q8
+        // rather than the layers' format, as llama.cpp's Q4 models keep their embeddings finer.
+        let table = match StoredWeight::read(
+            &mut checkpoint,
+            "language_model.embed_tokens",
+            [text.hidden_size, text.vocab_size],
+        )? {
+            StoredWeight::Blocks(blocks) => EmbeddingTable::Blocks(blocks),
+            StoredWeight::Rows(rows)
+                if quant.is_some() && text.hidden_size.is_multiple_of(BLOCK) =>
+            {
+                EmbeddingTable::Blocks(Arc::new(
+                    QuantMatrix::quantize(
+                        QuantFormat::Q8,
+                        &rows,
+                        text.vocab_size,
+                        text.hidden_size,
+                    )
+                    .unwrap_or_else(|err| unreachable!("the block size was checked: {err}")),
+                ))
+            }
+            StoredWeight::Rows(rows) => EmbeddingTable::Dense(rows),
+        };
         let layers = (0..text.num_hidden_layers)
             .map(|i| DecoderLayer::load(text, &mut checkpoint, i, quant, device))
             .collect::<Result<_, _>>()?;
@@ -111,7 +152,11 @@ impl QwenVl {
             if checkpoint.contains("lm_head.weight") {
                 checkpoint.take("lm_head.weight", &[text.vocab_size, text.hidden_size])?;
             }
-            StoredWeight::Rows(table.clone())
+            // On the host kernel the head shares the embedding's blocks.
+            match &table {
+                EmbeddingTable::Dense(rows) => StoredWeight::Rows(rows.clone()),
+                EmbeddingTable::Blocks(blocks) => StoredWeight::Blocks(blocks.clone()),
+            }
         } else {
             StoredWeight::read(&mut checkpoint, "lm_head", head_shape)?
         };
@@ -273,7 +318,7 @@ impl QwenVl {
                 if index >= vocab {
                     return Err(ForwardError::TokenOutOfVocabulary { token, vocab });
                 }
-                rows.extend_from_slice(&self.embedding.table[index * hidden..(index + 1) * hidden]);
+                self.embedding.push_row(index, &mut rows);
             }
             pieces.push(Tensor::from_data(
                 TensorData::new(rows, [run.len, hidden]),
