@@ -6,7 +6,8 @@
 //! must have a `reference` variant, measured in the same run; xtask reports each variant's
 //! median and its ratio to the reference (reference time ÷ variant time: above 1 is faster).
 //! Nothing compares against numbers from another run or another machine. Benchmarks whose
-//! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`.
+//! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`. A bench may
+//! have a browser half, run after it in headless Chromium (see [`crate::bench_browser`]).
 
 use crate::{paths, process, tools::Tools};
 use anyhow::{Context, Result, bail};
@@ -53,12 +54,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 "no benchmarks yet: add a [[bench]] target with harness = false to a workspace crate"
             );
         }
-        for (bench, package) in &benches {
-            println!("{bench}\t(in {package})");
+        for (name, bench) in &benches {
+            let browser = if bench.browser_half {
+                ", with a browser half"
+            } else {
+                ""
+            };
+            println!("{name}\t(in {}{browser})", bench.package);
         }
         return Ok(());
     };
-    let Some(package) = benches.get(name) else {
+    let Some(bench) = benches.get(name) else {
         let known: Vec<_> = benches.keys().cloned().collect();
         bail!(
             "no benchmark called {name:?}; available: {}",
@@ -69,6 +75,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             }
         );
     };
+    let package = &bench.package;
     let tools = Tools::ensure(false)?;
     let out_dir = paths::artefacts("bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -82,6 +89,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             // Benchmarks whose reference is PyTorch run it in the reference venv.
             .env("GOG_REFERENCE_PYTHON", crate::reference::python()?),
     )?;
+    if bench.browser_half {
+        crate::bench_browser::run(&tools, package, name, &out_dir)?;
+    }
     let report = Report {
         name: name.clone(),
         rows: summarise(&samples_path)?,
@@ -93,8 +103,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// Bench target name → package, from `cargo metadata`.
-fn available() -> Result<BTreeMap<String, String>> {
+/// A bench target.
+struct Bench {
+    package: String,
+    /// Whether the package has the test target [`crate::bench_browser::target`].
+    browser_half: bool,
+}
+
+/// Bench target name → where it is, from `cargo metadata`.
+fn available() -> Result<BTreeMap<String, Bench>> {
     let metadata = process::output(
         std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .current_dir(paths::workspace())
@@ -104,14 +121,32 @@ fn available() -> Result<BTreeMap<String, String>> {
         serde_json::from_str(&metadata).context("cargo metadata is not JSON")?;
     let mut benches = BTreeMap::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
-        for target in package["targets"].as_array().into_iter().flatten() {
-            let is_bench = target["kind"]
-                .as_array()
-                .is_some_and(|kinds| kinds.iter().any(|k| k == "bench"));
-            if let (true, Some(bench), Some(package)) =
-                (is_bench, target["name"].as_str(), package["name"].as_str())
-            {
-                benches.insert(bench.to_owned(), package.to_owned());
+        let targets: Vec<(&str, Vec<&str>)> = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|target| {
+                let kinds = target["kind"].as_array()?;
+                let kinds = kinds.iter().filter_map(|k| k.as_str()).collect();
+                Some((target["name"].as_str()?, kinds))
+            })
+            .collect();
+        let Some(package_name) = package["name"].as_str() else {
+            continue;
+        };
+        for (name, kinds) in &targets {
+            if kinds.contains(&"bench") {
+                let browser = crate::bench_browser::target(name);
+                let browser_half = targets
+                    .iter()
+                    .any(|(other, kinds)| *other == browser && kinds.contains(&"test"));
+                benches.insert(
+                    (*name).to_owned(),
+                    Bench {
+                        package: package_name.to_owned(),
+                        browser_half,
+                    },
+                );
             }
         }
     }

@@ -5,6 +5,7 @@
 //! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
 
 mod bench;
+mod bench_browser;
 mod demo;
 mod paths;
 mod process;

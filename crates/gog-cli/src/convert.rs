@@ -43,14 +43,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
     let family = QwenVlConfig::from_json(&files.config)?.family;
     let package = package::convert(files, args.quant, args.shard_mib * 1024 * 1024)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, bytes) in &package.files {
-        let path = args.out.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let manifest = serde_json::to_string_pretty(&package.manifest)? + "\n";
-    std::fs::write(args.out.join(package::MANIFEST), manifest)?;
+    package.write_dir(&args.out)?;
     println!(
         "wrote {} ({family:?}, {:?}): {} shards, {} bytes in all, in {:.1} s",
         args.out.display(),

@@ -28,12 +28,13 @@ fn main() {}
 #[cfg(not(target_family = "wasm"))]
 mod native {
     use burn::tensor::{Tensor, TensorData};
-    use gog_vlm::ComputeDevice;
     use gog_vlm::checkpoint::Checkpoint;
     use gog_vlm::nn::linear::Quantization;
+    use gog_vlm::package::{self, PackageWeights};
     use gog_vlm::quant::{QuantFormat, QuantMatrix};
     use gog_vlm::qwen_vl::{DecoderInput, QwenVl, QwenVlConfig};
     use gog_vlm::rope_index::rope_positions;
+    use gog_vlm::{ComputeDevice, ModelFiles};
     use std::io::Write;
     use std::path::{Path, PathBuf};
     use std::time::Instant;
@@ -100,6 +101,83 @@ mod native {
         }
         kernel_rows();
         model_rows();
+        browser_packages();
+    }
+
+    /// `(model, package weights)` the browser half (`tests/vlm_in_browser.rs`) times on WebGPU.
+    const BROWSER_RUNS: [(&str, PackageWeights); 3] = [
+        ("qwen3-vl-2b", PackageWeights::Q4),
+        ("qwen3-vl-2b", PackageWeights::Q8),
+        ("qwen2.5-vl-3b", PackageWeights::Q4),
+    ];
+
+    /// Converts the random checkpoints into packages for the browser half, into the directory
+    /// `cargo xtask bench vlm` serves to it, with `runs.json` describing each run: the same
+    /// cases, prompt and decode steps as the native rows. A package is made once (the
+    /// checkpoints are fixed). The checkpoints have no tokenizer, and the rows time the model
+    /// alone, so the packages carry the tiny fixture's tokenizer files.
+    fn browser_packages() {
+        let samples = std::env::var_os("GOG_BENCH_SAMPLES").expect("GOG_BENCH_SAMPLES");
+        let out = Path::new(&samples).with_file_name("vlm.browser");
+        let home = std::env::var_os("HOME").expect("HOME");
+        let models_dir = Path::new(&home).join(".cache/gog/bench-models");
+        let fixture = workspace().join("tests/fixtures/vlm/qwen3_vl-tiny");
+        let mut runs = Vec::new();
+        for (label, weights) in BROWSER_RUNS {
+            let name = format!(
+                "{label}-{}",
+                serde_json::json!(weights).as_str().expect("a name")
+            );
+            let dir = out.join(&name);
+            let model_dir = models_dir.join(label);
+            let config = std::fs::read_to_string(model_dir.join("config.json")).expect("config");
+            if !dir.join(package::MANIFEST).exists() {
+                let started = Instant::now();
+                let files = ModelFiles {
+                    config: config.clone(),
+                    preprocessor_config: None,
+                    generation_config: None,
+                    tokenizer: std::fs::read(fixture.join("tokenizer.json")).expect("tokenizer"),
+                    tokenizer_config: std::fs::read_to_string(
+                        fixture.join("tokenizer_config.json"),
+                    )
+                    .expect("tokenizer config"),
+                    checkpoint: Checkpoint::open_dir(&model_dir).expect("the checkpoint"),
+                    quantized: None,
+                };
+                let package =
+                    package::convert(files, weights, package::MAX_SHARD_BYTES).expect("converts");
+                let partial = dir.with_extension("partial");
+                let _ = std::fs::remove_dir_all(&partial);
+                package.write_dir(&partial).expect("writes the package");
+                std::fs::rename(&partial, &dir).expect("moves the package in place");
+                eprintln!(
+                    "{name}: {} bytes in {:.0} s",
+                    package.manifest.total_bytes(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            let config = QwenVlConfig::from_json(&config).expect("a valid config");
+            let vision = &config.vision;
+            let side = IMAGE_SIDE / vision.patch_size;
+            let merge = vision.spatial_merge_size;
+            let tokens = prompt(side * side / (merge * merge), config.tokens.image);
+            runs.push(serde_json::json!({
+                "package": name,
+                "variant": format!("webgpu {}", serde_json::json!(weights).as_str().expect("a name")),
+                "vision_case": format!("{label} vision {IMAGE_SIDE}x{IMAGE_SIDE}"),
+                "prefill_case": format!("{label} prefill {} tokens", tokens.len()),
+                "decode_case": format!("{label} decode per token"),
+                "image_side": IMAGE_SIDE,
+                "decode_steps": DECODE_STEPS,
+                "tokens": tokens,
+            }));
+        }
+        std::fs::write(
+            out.join("runs.json"),
+            serde_json::to_string_pretty(&runs).expect("JSON") + "\n",
+        )
+        .expect("runs.json");
     }
 
     /// The same prompt as bench_model.py: text, the image, text.

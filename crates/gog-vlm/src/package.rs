@@ -128,6 +128,24 @@ pub struct Package {
 }
 
 impl Package {
+    /// Writes every file and `manifest.json` into `dir` (created if missing).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn write_dir(&self, dir: &std::path::Path) -> Result<(), PackageError> {
+        let io = |path: &std::path::Path, err: std::io::Error| PackageError::Io {
+            file: path.display().to_string(),
+            message: err.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|err| io(dir, err))?;
+        for (name, bytes) in &self.files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|err| io(&path, err))?;
+        }
+        let manifest = serde_json::to_string_pretty(&self.manifest)
+            .map_err(|err| PackageError::Serialize(err.to_string()))?;
+        let path = dir.join(MANIFEST);
+        std::fs::write(&path, manifest + "\n").map_err(|err| io(&path, err))
+    }
+
     /// One of its files, as a fetcher for [`ModelFiles::from_package`] returns it.
     pub fn read(&self, file: &PackageFile) -> Result<Box<dyn ShardSource>, PackageError> {
         self.files
