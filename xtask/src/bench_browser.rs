@@ -121,7 +121,11 @@ impl Drop for StaticServer {
 fn respond(root: &Path, url: &str) -> tiny_http::Response<Box<dyn std::io::Read + Send>> {
     let cors = tiny_http::Header::from_bytes("Access-Control-Allow-Origin", "*")
         .unwrap_or_else(|()| unreachable!("a valid header"));
-    let path = url.split('?').next().unwrap_or_default().trim_start_matches('/');
+    let path = url
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/');
     let plain = !path.is_empty()
         && path.split('/').all(|part| {
             !part.is_empty()
@@ -168,7 +172,10 @@ mod tests {
         let get = |path: &str| ureq::get(&format!("{}/{path}", server.url())).call();
         let response = get("pkg/manifest.json").unwrap();
         assert_eq!(
-            response.headers().get("access-control-allow-origin").unwrap(),
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .unwrap(),
             "*"
         );
         assert_eq!(response.into_body().read_to_string().unwrap(), "{}");

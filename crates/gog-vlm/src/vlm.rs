@@ -448,16 +448,7 @@ impl Vlm {
             if cache.len() >= limit {
                 break StopReason::ContextFull;
             }
-            let position = [cache.len() as i64 + positions.delta];
-            let hidden = self.model.decode(
-                DecoderInput {
-                    tokens: &[token],
-                    positions: [&position, &position, &position],
-                    images: None,
-                },
-                &mut cache,
-                None,
-            )?;
+            let hidden = self.model.decode_step(token, positions.delta, &mut cache)?;
             logits = self.last_logits(hidden).await?;
         };
         if let Some(rest) = stream.finish(&self.tokenizer)? {

@@ -9,7 +9,7 @@ use burn::tensor::{Tensor, TensorData};
 use fixture::tiny_models;
 use gog_vlm::ComputeDevice;
 use gog_vlm::checkpoint::Checkpoint;
-use gog_vlm::nn::linear::{Projection, QuantKernel, Quantization, StoredWeight};
+use gog_vlm::nn::linear::{Projection, QuantKernel, Quantization, WeightView};
 use gog_vlm::quant::QuantFormat;
 use gog_vlm::quant::QuantMatrix;
 use gog_vlm::qwen_vl::{QwenVl, QwenVlConfig};
@@ -100,7 +100,7 @@ async fn device_blocks_match_the_dequantised_product(device: &ComputeDevice) {
         let matrix = QuantMatrix::quantize(format, &weight, rows, cols).expect("quantises");
         let dequantized = matrix.dequantize();
         let projection = Projection::build(
-            StoredWeight::Blocks(std::sync::Arc::new(matrix)),
+            WeightView::Blocks(std::sync::Arc::new(matrix)),
             [cols, rows],
             Some(Tensor::from_data(
                 TensorData::new(bias.clone(), [rows]),

@@ -155,17 +155,8 @@ async fn run_family(
         while generated.len() < expected.len() {
             let next = argmax(&scores[..vocab]);
             generated.push(next);
-            let position = [cache.len() as i64 + delta[0]];
             let hidden = qwen
-                .decode(
-                    DecoderInput {
-                        tokens: &[next],
-                        positions: [&position, &position, &position],
-                        images: None,
-                    },
-                    &mut cache,
-                    None,
-                )
+                .decode_step(next, delta[0], &mut cache)
                 .expect("a decode step");
             scores = device
                 .read_f32(qwen.logits(hidden))

@@ -6,7 +6,8 @@
 //! JavaScript buffers, checked and loaded onto WebGPU (its quantised layers on burn's quantised
 //! matmul), then timed on the native rows' cases — the vision encoder on a 448×448 image, the
 //! prefill of the same prompt and each decode step — with every result read back. One untimed
-//! pass of each comes first, so shader compilation is not counted. The wasm memory after the
+//! pass of each comes first, so shader compilation and autotuning are not counted; the software
+//! adapter is slow enough that one timed pass each is all a run can afford. The wasm memory after the
 //! run is reported too: weights live on the GPU and downloads in JavaScript, so it stays far
 //! below the package's size.
 #![cfg(target_family = "wasm")]
@@ -149,14 +150,10 @@ async fn time_run(run: &Run, model: &QwenVl, config: &QwenVlConfig, gpu: &Comput
             .expect("read back");
         images
     };
+    encode().await;
+    let start = now_seconds();
     let images = encode().await;
-    let mut seconds = Vec::new();
-    for _ in 0..2 {
-        let start = now_seconds();
-        encode().await;
-        seconds.push(now_seconds() - start);
-    }
-    sample(&run.vision_case, &run.variant, &seconds);
+    sample(&run.vision_case, &run.variant, &[now_seconds() - start]);
 
     let merge = vision.spatial_merge_size as u32;
     let positions = rope_positions(
@@ -186,30 +183,16 @@ async fn time_run(run: &Run, model: &QwenVl, config: &QwenVlConfig, gpu: &Comput
         (cache, gog_vlm::sampling::argmax(&scores))
     };
     prefill().await;
-    let mut seconds = Vec::new();
-    for _ in 0..2 {
-        let start = now_seconds();
-        prefill().await;
-        seconds.push(now_seconds() - start);
-    }
-    sample(&run.prefill_case, &run.variant, &seconds);
-
+    let start = now_seconds();
     let (mut cache, mut token) = prefill().await;
+    sample(&run.prefill_case, &run.variant, &[now_seconds() - start]);
+
     let mut steps = Vec::with_capacity(run.decode_steps);
     // The first step compiles the single-row kernels; it is not counted.
     for step in 0..=run.decode_steps {
         let start = now_seconds();
-        let position = [cache.len() as i64 + positions.delta];
         let hidden = model
-            .decode(
-                DecoderInput {
-                    tokens: &[token],
-                    positions: [&position, &position, &position],
-                    images: None,
-                },
-                &mut cache,
-                None,
-            )
+            .decode_step(token, positions.delta, &mut cache)
             .expect("a decode step");
         let scores = gpu.read_f32(model.logits(hidden)).await.expect("read back");
         token = gog_vlm::sampling::argmax(&scores);

@@ -171,10 +171,7 @@ pub enum StoredWeight {
 
 impl std::fmt::Debug for StoredWeight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoredWeight::Rows(rows) => write!(f, "Rows({} values)", rows.len()),
-            StoredWeight::Blocks(matrix) => write!(f, "Blocks({matrix:?})"),
-        }
+        self.view().fmt(f)
     }
 }
 
@@ -215,21 +212,56 @@ impl StoredWeight {
         }
     }
 
-    /// The weight cut into consecutive pieces of at most `max_rows` output rows.
-    pub fn split_rows(self, d_input: usize, max_rows: usize) -> Vec<StoredWeight> {
+    /// The whole weight, borrowed.
+    pub fn view(&self) -> WeightView<'_> {
+        match self {
+            StoredWeight::Rows(rows) => WeightView::Rows(rows),
+            StoredWeight::Blocks(matrix) => WeightView::Blocks(matrix.clone()),
+        }
+    }
+
+    /// The weight cut into consecutive pieces of at most `max_rows` output rows; dense rows are
+    /// borrowed, not copied.
+    pub fn pieces(&self, d_input: usize, max_rows: usize) -> Vec<WeightView<'_>> {
         if max_rows >= self.rows(d_input) {
-            return vec![self];
+            return vec![self.view()];
         }
         match self {
             StoredWeight::Rows(rows) => rows
                 .chunks(max_rows.max(1) * d_input)
-                .map(|piece| StoredWeight::Rows(piece.to_vec()))
+                .map(WeightView::Rows)
                 .collect(),
             StoredWeight::Blocks(matrix) => matrix
                 .split_rows(max_rows)
                 .into_iter()
-                .map(|piece| StoredWeight::Blocks(Arc::new(piece)))
+                .map(|piece| WeightView::Blocks(Arc::new(piece)))
                 .collect(),
+        }
+    }
+}
+
+/// A weight, or a range of its output rows, to build a layer from.
+pub enum WeightView<'a> {
+    /// Row-major `[d_output, d_input]` values.
+    Rows(&'a [f32]),
+    Blocks(Arc<QuantMatrix>),
+}
+
+impl std::fmt::Debug for WeightView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WeightView::Rows(rows) => write!(f, "Rows({} values)", rows.len()),
+            WeightView::Blocks(matrix) => write!(f, "Blocks({matrix:?})"),
+        }
+    }
+}
+
+impl WeightView<'_> {
+    /// Output rows.
+    pub fn rows(&self, d_input: usize) -> usize {
+        match self {
+            WeightView::Rows(rows) => rows.len() / d_input.max(1),
+            WeightView::Blocks(matrix) => matrix.shape()[0],
         }
     }
 }
@@ -248,7 +280,7 @@ impl Projection {
         let weight = StoredWeight::read(checkpoint, prefix, [d_input, d_output])?;
         let bias = load_bias(checkpoint, prefix, d_output, bias, device)?;
         Ok(Self::build(
-            weight,
+            weight.view(),
             [d_input, d_output],
             bias,
             quant,
@@ -260,7 +292,7 @@ impl Projection {
     /// its shape allows (a whole number of blocks per row), and a package's blocks are kept as
     /// they are (their own format wins); without, blocks are dequantised to a dense weight.
     pub fn build(
-        weight: StoredWeight,
+        weight: WeightView<'_>,
         [d_input, d_output]: [usize; 2],
         bias: Option<Tensor<1>>,
         quant: Option<Quantization>,
@@ -268,12 +300,12 @@ impl Projection {
     ) -> Self {
         let quantizable = d_input.is_multiple_of(BLOCK);
         let matrix = match (weight, quant) {
-            (StoredWeight::Blocks(matrix), Some(_)) => matrix,
-            (StoredWeight::Rows(rows), Some(quant)) if quantizable => Arc::new(
-                QuantMatrix::quantize(quant.format, &rows, d_output, d_input)
+            (WeightView::Blocks(matrix), Some(_)) => matrix,
+            (WeightView::Rows(rows), Some(quant)) if quantizable => Arc::new(
+                QuantMatrix::quantize(quant.format, rows, d_output, d_input)
                     .unwrap_or_else(|err| unreachable!("the block size was checked: {err}")),
             ),
-            (StoredWeight::Blocks(matrix), None) => {
+            (WeightView::Blocks(matrix), None) => {
                 return Projection::dense(dense_from_rows(
                     &matrix.dequantize(),
                     d_output,
@@ -282,8 +314,8 @@ impl Projection {
                     device,
                 ));
             }
-            (StoredWeight::Rows(rows), _) => {
-                return Projection::dense(dense_from_rows(&rows, d_output, d_input, bias, device));
+            (WeightView::Rows(rows), _) => {
+                return Projection::dense(dense_from_rows(rows, d_output, d_input, bias, device));
             }
         };
         let kernel = quant.map_or(QuantKernel::Host, |quant| quant.kernel);

@@ -19,7 +19,7 @@ impl VocabHead {
     /// A head from its `[vocab, hidden]` weight, in pieces of at most `max_piece_bytes` of
     /// device memory each (at least one row each).
     pub fn build(
-        weight: StoredWeight,
+        weight: &StoredWeight,
         [hidden, vocab]: [usize; 2],
         quant: Option<Quantization>,
         max_piece_bytes: usize,
@@ -32,7 +32,7 @@ impl VocabHead {
             max_piece_bytes / weight.kept_row_bytes(hidden, quant).max(1)
         };
         let pieces = weight
-            .split_rows(hidden, max_rows)
+            .pieces(hidden, max_rows)
             .into_iter()
             .map(|piece| {
                 let rows = piece.rows(hidden);
@@ -94,7 +94,7 @@ mod tests {
         ] {
             let build = |max_bytes| {
                 VocabHead::build(
-                    StoredWeight::Rows(weight.clone()),
+                    &StoredWeight::Rows(weight.clone()),
                     [hidden, vocab],
                     quant,
                     max_bytes,

@@ -34,29 +34,22 @@ pub struct QwenVl {
     device: Device,
 }
 
-/// The token-embedding table on the host.
+/// The token-embedding table on the host: f32 rows, or Q8 blocks (a quarter of the memory)
+/// dequantised row by row as tokens are looked up.
 #[derive(Debug, Clone)]
 pub struct TokenEmbedding {
-    table: EmbeddingTable,
+    table: Arc<StoredWeight>,
     hidden: usize,
-}
-
-#[derive(Debug, Clone)]
-enum EmbeddingTable {
-    /// Row-major f32.
-    Dense(Vec<f32>),
-    /// Q8 blocks: a quarter of f32's memory, rows dequantised as tokens are looked up.
-    Blocks(Arc<QuantMatrix>),
 }
 
 impl TokenEmbedding {
     /// Appends the embedding of token `index` (< vocab) to `out`.
     fn push_row(&self, index: usize, out: &mut Vec<f32>) {
-        match &self.table {
-            EmbeddingTable::Dense(table) => {
+        match self.table.as_ref() {
+            StoredWeight::Rows(table) => {
                 out.extend_from_slice(&table[index * self.hidden..(index + 1) * self.hidden])
             }
-            EmbeddingTable::Blocks(table) => table.dequantize_row(index, out),
+            StoredWeight::Blocks(table) => table.dequantize_row(index, out),
         }
     }
 }
@@ -118,11 +111,10 @@ impl QwenVl {
             "language_model.embed_tokens",
             [text.hidden_size, text.vocab_size],
         )? {
-            StoredWeight::Blocks(blocks) => EmbeddingTable::Blocks(blocks),
             StoredWeight::Rows(rows)
                 if quant.is_some() && text.hidden_size.is_multiple_of(BLOCK) =>
             {
-                EmbeddingTable::Blocks(Arc::new(
+                StoredWeight::Blocks(Arc::new(
                     QuantMatrix::quantize(
                         QuantFormat::Q8,
                         &rows,
@@ -132,7 +124,7 @@ impl QwenVl {
                     .unwrap_or_else(|err| unreachable!("the block size was checked: {err}")),
                 ))
             }
-            StoredWeight::Rows(rows) => EmbeddingTable::Dense(rows),
+            stored => stored,
         };
         let layers = (0..text.num_hidden_layers)
             .map(|i| DecoderLayer::load(text, &mut checkpoint, i, quant, device))
@@ -148,19 +140,16 @@ impl QwenVl {
         // A tied head is the embedding table. Some tied checkpoints still store
         // `lm_head.weight`; it is the same table and is read so that nothing is left over.
         let head_shape = [text.hidden_size, text.vocab_size];
-        let head_weight = if config.tie_word_embeddings {
+        let lm_head = if config.tie_word_embeddings {
             if checkpoint.contains("lm_head.weight") {
                 checkpoint.take("lm_head.weight", &[text.vocab_size, text.hidden_size])?;
             }
             // On the host kernel the head shares the embedding's blocks.
-            match &table {
-                EmbeddingTable::Dense(rows) => StoredWeight::Rows(rows.clone()),
-                EmbeddingTable::Blocks(blocks) => StoredWeight::Blocks(blocks.clone()),
-            }
+            VocabHead::build(&table, head_shape, quant, MAX_BINDING_BYTES, device)
         } else {
-            StoredWeight::read(&mut checkpoint, "lm_head", head_shape)?
+            let weight = StoredWeight::read(&mut checkpoint, "lm_head", head_shape)?;
+            VocabHead::build(&weight, head_shape, quant, MAX_BINDING_BYTES, device)
         };
-        let lm_head = VocabHead::build(head_weight, head_shape, quant, MAX_BINDING_BYTES, device);
         checkpoint.finish()?;
         Ok(QwenVl {
             vision,
@@ -168,7 +157,7 @@ impl QwenVl {
             norm,
             lm_head,
             embedding: TokenEmbedding {
-                table,
+                table: Arc::new(table),
                 hidden: text.hidden_size,
             },
             rotary: RotaryLayout::multimodal(
@@ -221,6 +210,27 @@ impl QwenVl {
             });
         }
         Ok(self.vision.forward(patches, grids, trace))
+    }
+
+    /// One decode step: `token` at the next position of the sequence in `cache` (a generated
+    /// token has the same position on all three M-RoPE axes, shifted by the prompt's `delta`);
+    /// returns its final hidden state.
+    pub fn decode_step(
+        &self,
+        token: u32,
+        delta: i64,
+        cache: &mut KvCache,
+    ) -> Result<Tensor<2>, ForwardError> {
+        let position = [cache.len() as i64 + delta];
+        self.decode(
+            DecoderInput {
+                tokens: &[token],
+                positions: [&position, &position, &position],
+                images: None,
+            },
+            cache,
+            None,
+        )
     }
 
     /// Runs new tokens through the decoder, extending `cache`; returns their final hidden states
