@@ -110,8 +110,8 @@ mod native {
     const BROWSER_RUNS: [(&str, PackageWeights); 1] = [("qwen3-vl-2b", PackageWeights::Q4)];
 
     /// Converts the random checkpoints into packages for the browser half, into the directory
-    /// `cargo xtask bench vlm` serves to it, with `runs.json` describing each run: the same
-    /// cases, prompt and decode steps as the native rows. A package is made once (the
+    /// `cargo xtask bench vlm` serves to it, with `runs.json` describing each run: the native
+    /// rows' decode case and steps, after the text of their prompt. A package is made once (the
     /// checkpoints are fixed). The checkpoints have no tokenizer, and the rows time the model
     /// alone, so the packages carry the tiny fixture's tokenizer files.
     fn browser_packages() {
@@ -128,11 +128,11 @@ mod native {
             );
             let dir = out.join(&name);
             let model_dir = models_dir.join(label);
-            let config = std::fs::read_to_string(model_dir.join("config.json")).expect("config");
             if !dir.join(package::MANIFEST).exists() {
                 let started = Instant::now();
                 let files = ModelFiles {
-                    config: config.clone(),
+                    config: std::fs::read_to_string(model_dir.join("config.json"))
+                        .expect("config.json"),
                     preprocessor_config: None,
                     generation_config: None,
                     tokenizer: std::fs::read(fixture.join("tokenizer.json")).expect("tokenizer"),
@@ -155,20 +155,16 @@ mod native {
                     started.elapsed().as_secs_f64()
                 );
             }
-            let config = QwenVlConfig::from_json(&config).expect("a valid config");
-            let vision = &config.vision;
-            let side = IMAGE_SIDE / vision.patch_size;
-            let merge = vision.spatial_merge_size;
-            let tokens = prompt(side * side / (merge * merge), config.tokens.image);
+            let text: Vec<u32> = prompt(0, 0)
+                .into_iter()
+                .filter(|&token| token != VISION_START && token != VISION_END)
+                .collect();
             runs.push(serde_json::json!({
                 "package": name,
                 "variant": format!("webgpu {}", serde_json::json!(weights).as_str().expect("a name")),
-                "vision_case": format!("{label} vision {IMAGE_SIDE}x{IMAGE_SIDE}"),
-                "prefill_case": format!("{label} prefill {} tokens", tokens.len()),
                 "decode_case": format!("{label} decode per token"),
-                "image_side": IMAGE_SIDE,
                 "decode_steps": DECODE_STEPS,
-                "tokens": tokens,
+                "prompt": text,
             }));
         }
         std::fs::write(
