@@ -7,7 +7,8 @@
 //! median and its ratio to the reference (reference time ÷ variant time: above 1 is faster).
 //! Nothing compares against numbers from another run or another machine. Benchmarks whose
 //! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`. A bench may
-//! have a browser half, run after it in headless Chromium (see [`crate::bench_browser`]).
+//! have a browser half, run after it in headless Chromium with `--browser` (see
+//! [`crate::bench_browser`]).
 
 use crate::{paths, process, tools::Tools};
 use anyhow::{Context, Result, bail};
@@ -19,6 +20,10 @@ use std::path::Path;
 pub struct BenchArgs {
     /// The benchmark to run; without it, the available ones are listed.
     name: Option<String>,
+    /// Also run the benchmark's browser half in headless Chromium (meant for machines whose
+    /// Chromium has a real GPU: on a software adapter it takes hours).
+    #[arg(long)]
+    browser: bool,
 }
 
 /// One line written by a benchmark.
@@ -76,6 +81,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     };
     let package = &bench.package;
+    if args.browser && !bench.browser_half {
+        bail!(
+            "{name} has no browser half (a test target {})",
+            crate::bench_browser::target(name)
+        );
+    }
     let tools = Tools::ensure(false)?;
     let out_dir = paths::artefacts("bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -86,10 +97,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             .command("cargo")
             .args(["bench", "--locked", "-p", package, "--bench", name])
             .env("GOG_BENCH_SAMPLES", &samples_path)
+            // The native half prepares the browser half's files only when it will run.
+            .env("GOG_BENCH_BROWSER", if args.browser { "1" } else { "0" })
             // Benchmarks whose reference is PyTorch run it in the reference venv.
             .env("GOG_REFERENCE_PYTHON", crate::reference::python()?),
     )?;
-    if bench.browser_half {
+    if args.browser {
         crate::bench_browser::run(&tools, package, name, &out_dir)?;
     }
     let report = Report {

@@ -1,7 +1,8 @@
 //! The browser half of a benchmark.
 //!
 //! A bench `NAME` may have one: a wasm test target `NAME_in_browser` in the same package, whose
-//! tests are `#[ignore]`d (so `cargo xtask test` skips them). After the native half, xtask serves
+//! tests are `#[ignore]`d (so `cargo xtask test` skips them). With `cargo xtask bench NAME
+//! --browser` (and `GOG_BENCH_BROWSER=1` for the native half), after the native half xtask serves
 //! the directory `target/bench/NAME.browser/` (which the native half fills) on 127.0.0.1, builds
 //! the target with the server's URL in `GOG_BENCH_SERVE_URL`, runs it in headless Chromium with
 //! `--include-ignored`, and adds its console lines `GOG_BENCH_SAMPLE {json}` to the samples and

@@ -101,7 +101,9 @@ mod native {
         }
         kernel_rows();
         model_rows();
-        browser_packages();
+        if std::env::var_os("GOG_BENCH_BROWSER").is_some_and(|value| value == "1") {
+            browser_packages();
+        }
     }
 
     /// `(model, package weights)` the browser half (`tests/vlm_in_browser.rs`) times on WebGPU:
