@@ -52,17 +52,23 @@ mod native {
         ("qwen3-vl-2b down 6144→2048", 6144, 2048),
     ];
 
-    fn timed(mut call: impl FnMut()) -> Vec<f64> {
-        for _ in 0..WARM_UP {
-            call();
-        }
-        (0..CALLS)
+    /// Seconds of each of `count` calls.
+    fn time_each<T>(count: usize, mut call: impl FnMut() -> T) -> Vec<f64> {
+        (0..count)
             .map(|_| {
                 let start = Instant::now();
                 call();
                 start.elapsed().as_secs_f64()
             })
             .collect()
+    }
+
+    /// A kernel's calls, after a warm-up.
+    fn timed(mut call: impl FnMut()) -> Vec<f64> {
+        for _ in 0..WARM_UP {
+            call();
+        }
+        time_each(CALLS, call)
     }
 
     fn pseudo_random(len: usize, seed: u64) -> Vec<f32> {
@@ -285,13 +291,7 @@ mod native {
             images
         };
         let images = encode();
-        let vision_seconds: Vec<f64> = (0..2)
-            .map(|_| {
-                let start = Instant::now();
-                encode();
-                start.elapsed().as_secs_f64()
-            })
-            .collect();
+        let vision_seconds = time_each(2, encode);
         append_sample(
             &format!("{label} vision {IMAGE_SIDE}x{IMAGE_SIDE}"),
             variant,
@@ -327,13 +327,7 @@ mod native {
                 .expect("f32 logits");
             (cache, gog_vlm::sampling::argmax(&scores))
         };
-        let prefill_seconds: Vec<f64> = (0..2)
-            .map(|_| {
-                let start = Instant::now();
-                prefill();
-                start.elapsed().as_secs_f64()
-            })
-            .collect();
+        let prefill_seconds = time_each(2, prefill);
         append_sample(
             &format!("{label} prefill {} tokens", tokens.len()),
             variant,

@@ -192,14 +192,6 @@ impl StoredWeight {
             .map(StoredWeight::Rows)
     }
 
-    /// Output rows.
-    pub fn rows(&self, d_input: usize) -> usize {
-        match self {
-            StoredWeight::Rows(rows) => rows.len() / d_input.max(1),
-            StoredWeight::Blocks(matrix) => matrix.shape()[0],
-        }
-    }
-
     /// Bytes of one output row as [`Projection::build`] keeps it with `quant`.
     pub fn kept_row_bytes(&self, d_input: usize, quant: Option<Quantization>) -> usize {
         let blocks = |format| QuantMatrix::row_bytes(format, d_input) + 4 * (d_input / BLOCK);
@@ -223,8 +215,9 @@ impl StoredWeight {
     /// The weight cut into consecutive pieces of at most `max_rows` output rows; dense rows are
     /// borrowed, not copied.
     pub fn pieces(&self, d_input: usize, max_rows: usize) -> Vec<WeightView<'_>> {
-        if max_rows >= self.rows(d_input) {
-            return vec![self.view()];
+        let whole = self.view();
+        if max_rows >= whole.rows(d_input) {
+            return vec![whole];
         }
         match self {
             StoredWeight::Rows(rows) => rows
