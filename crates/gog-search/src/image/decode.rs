@@ -1,0 +1,135 @@
+use std::io::Cursor;
+
+use image::{ImageFormat, ImageReader, Limits, RgbImage};
+
+use crate::SearchError;
+
+/// The most pixels a query image may have (40 MP); checked from the header, before decoding.
+pub const MAX_PIXELS: u64 = 40_000_000;
+
+/// The shortest side worth describing: smaller crops carry too little to match.
+pub const MIN_SIDE: u32 = 8;
+
+/// Decodes PNG, JPEG or WebP bytes to RGB (alpha composited over white, as pictures with
+/// transparency are shown), refusing images over [`MAX_PIXELS`] before any pixel is decoded.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
+    let undecodable = |e: &dyn std::fmt::Display| SearchError::UndecodableImage(e.to_string());
+    let format = image::guess_format(bytes).map_err(|e| undecodable(&e))?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
+    ) {
+        return Err(SearchError::UndecodableImage(format!(
+            "{format:?} is not a PNG, JPEG or WebP image"
+        )));
+    }
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| undecodable(&e))?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(SearchError::ImageTooLarge {
+            width,
+            height,
+            max_pixels: MAX_PIXELS,
+        });
+    }
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(SearchError::ImageTooSmall {
+            width,
+            height,
+            min: MIN_SIDE,
+        });
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(MAX_PIXELS * 4 * 2);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| undecodable(&e))?;
+    Ok(over_white(decoded.into_rgba8()))
+}
+
+/// Composites RGBA over white.
+fn over_white(rgba: image::RgbaImage) -> RgbImage {
+    let (w, h) = rgba.dimensions();
+    let mut out = RgbImage::new(w, h);
+    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(src[3]);
+        for c in 0..3 {
+            dst[c] = ((u16::from(src[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        RgbImage::new(w, h)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn bad_bytes_give_typed_errors() {
+        assert!(matches!(
+            decode(b"not an image"),
+            Err(SearchError::UndecodableImage(_))
+        ));
+        let whole = png(64, 64);
+        assert!(matches!(
+            decode(&whole[..whole.len() / 2]),
+            Err(SearchError::UndecodableImage(_))
+        ));
+        assert!(matches!(
+            decode(&png(4, 64)),
+            Err(SearchError::ImageTooSmall { width: 4, .. })
+        ));
+        assert_eq!(decode(&whole).unwrap().dimensions(), (64, 64));
+    }
+
+    /// PNG's chunk checksum (CRC-32, polynomial 0xEDB88320), so the edited header is valid.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn huge_images_are_refused_from_the_header() {
+        // A PNG header announcing 50 000 × 50 000 pixels, with no pixel data behind it.
+        let mut header = png(8, 8);
+        header[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+        header[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+        let crc = crc32(&header[12..29]);
+        header[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(
+            decode(&header),
+            Err(SearchError::ImageTooLarge { width: 50_000, .. })
+        ));
+    }
+
+    #[test]
+    fn transparency_is_shown_over_white() {
+        let mut rgba = image::RgbaImage::new(8, 8);
+        rgba.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
+        rgba.put_pixel(1, 0, image::Rgba([0, 0, 0, 255]));
+        let rgb = over_white(rgba);
+        assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
+        assert_eq!(rgb.get_pixel(1, 0).0, [0, 0, 0]);
+    }
+}

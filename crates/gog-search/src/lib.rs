@@ -1,0 +1,22 @@
+//! GoG's search engine over the offline corpus.
+//!
+//! * [`text`] — BM25F text search over documents and entity pages (Unicode word segmentation,
+//!   case and accent folding, title and alias boosting, snippets, deterministic top-k).
+//! * [`image`] — reverse image search: image bytes (a whole scene or a crop) in, entities out.
+//! * [`bundle`] — the corpus bundle that `cargo xtask corpus` writes and every caller loads,
+//!   checked file by file against the sha256 sums in its manifest.
+//! * [`backend`] — the [`SearchBackend`] trait shared by the proxy, the browser and the CLI, and
+//!   [`OfflineBackend`], the corpus behind it.
+//!
+//! Nothing here spawns threads or maps files, so the crate builds for `wasm32-unknown-unknown`.
+
+pub mod backend;
+pub mod bundle;
+pub mod corpus;
+mod error;
+pub mod image;
+pub mod text;
+
+pub use backend::{OfflineBackend, SearchBackend};
+pub use bundle::Bundle;
+pub use error::SearchError;
