@@ -91,7 +91,17 @@ pub fn fetch(pinned: &Pinned, cache: &Path) -> anyhow::Result<Vec<u8>> {
         );
     }
     eprintln!("corpus: downloading {}", pinned.url);
-    let mut response = ureq::get(pinned.url)
+    // The platform verifier trusts the machine's own CA store, which networks behind a TLS proxy need.
+    let agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .build()
+        .new_agent();
+    let mut response = agent
+        .get(pinned.url)
         .call()
         .with_context(|| format!("cannot download {}", pinned.url))?;
     let bytes = response
