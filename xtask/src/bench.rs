@@ -3,12 +3,15 @@
 //! A benchmark is a `[[bench]]` target with `harness = false` in any workspace crate. xtask runs
 //! it with `GOG_BENCH_SAMPLES` naming a file, to which the bench appends one JSON object per line:
 //! `{"case": "gemv 4096x4096", "variant": "reference", "seconds": [0.0123, ...]}`. Every case
-//! must have a `reference` variant, measured in the same run; xtask reports each variant's
-//! median and its ratio to the reference (reference time ÷ variant time: above 1 is faster).
-//! Nothing compares against numbers from another run or another machine. Benchmarks whose
-//! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`. A bench may
-//! have a browser half, run after it in headless Chromium with `--browser` (see
-//! [`crate::bench_browser`]).
+//! must have a reference variant, measured in the same run: the one called `reference`, or the
+//! one marked `"reference": true`; xtask reports each variant's median and 95th percentile and
+//! its ratio to the reference (reference median ÷ variant median: above 1 is faster). Nothing
+//! compares against numbers from another run or another machine. A bench may also write quality
+//! lines, `{"case": …, "metric": "recall@5", "value": 0.97, "count": 350, "target": {"at_least":
+//! 0.95}}`, reported in a second table with whether each target is met. Benchmarks whose
+//! reference is PyTorch find the reference venv's Python in `GOG_REFERENCE_PYTHON`; those over
+//! the offline corpus find it in `GOG_CORPUS_DIR` (built first if missing). A bench may have a
+//! browser half, run after it in headless Chromium (see [`crate::bench_browser`]).
 
 use crate::{paths, process, tools::Tools};
 use anyhow::{Context, Result, bail};
@@ -20,18 +23,63 @@ use std::path::Path;
 pub struct BenchArgs {
     /// The benchmark to run; without it, the available ones are listed.
     name: Option<String>,
-    /// Also run the benchmark's browser half in headless Chromium (meant for machines whose
-    /// Chromium has a real GPU: on a software adapter it takes hours).
+    /// Ask benchmarks whose browser half needs a real GPU (vlm: on a software adapter it takes
+    /// hours) to run it too; lighter browser halves (search) always run.
     #[arg(long)]
     browser: bool,
 }
 
-/// One line written by a benchmark.
+/// One line written by a benchmark: timings, or a quality measure.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Line {
+    Timing(Sample),
+    Quality(Metric),
+}
+
 #[derive(Debug, Deserialize)]
 struct Sample {
     case: String,
     variant: String,
     seconds: Vec<f64>,
+    /// Marks the case's reference variant when it is not called `reference`.
+    #[serde(default)]
+    reference: bool,
+}
+
+/// A quality measure (recall, a percentile checked against a budget) and its target.
+#[derive(Debug, Deserialize, Serialize, PartialEq)]
+struct Metric {
+    case: String,
+    metric: String,
+    value: f64,
+    /// How many queries it is measured over.
+    count: usize,
+    #[serde(default)]
+    target: Option<Target>,
+}
+
+#[derive(Debug, Deserialize, Serialize, PartialEq, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Target {
+    AtLeast(f64),
+    AtMost(f64),
+}
+
+impl Target {
+    fn met(self, value: f64) -> bool {
+        match self {
+            Target::AtLeast(bound) => value >= bound,
+            Target::AtMost(bound) => value <= bound,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Target::AtLeast(bound) => format!("≥ {bound}"),
+            Target::AtMost(bound) => format!("≤ {bound}"),
+        }
+    }
 }
 
 /// One row of the report.
@@ -41,6 +89,7 @@ struct Row {
     variant: String,
     samples: usize,
     median_s: f64,
+    p95_s: f64,
     /// Reference median ÷ this variant's median.
     speedup_vs_reference: f64,
 }
@@ -49,6 +98,7 @@ struct Row {
 struct Report {
     name: String,
     rows: Vec<Row>,
+    metrics: Vec<Metric>,
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
@@ -88,10 +138,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     }
     let tools = Tools::ensure(false)?;
+    let corpus = crate::corpus::bundle_dir();
+    if READS_CORPUS.contains(&name.as_str()) && !crate::corpus::scenes_dir().is_dir() {
+        eprintln!("{name} reads the offline corpus, which is not built yet: building it first");
+        crate::corpus::run(&crate::corpus::CorpusArgs {})?;
+    }
     let out_dir = paths::artefacts("bench");
     std::fs::create_dir_all(&out_dir)?;
     let samples_path = out_dir.join(format!("{name}.samples.jsonl"));
     let _ = std::fs::remove_file(&samples_path);
+    let ready = crate::bench_browser::ready_stamp(&out_dir, name);
+    let _ = std::fs::remove_file(&ready);
     process::run(
         tools
             .command("cargo")
@@ -100,21 +157,32 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             // The native half prepares the browser half's files only when it will run.
             .env("GOG_BENCH_BROWSER", if args.browser { "1" } else { "0" })
             // Benchmarks whose reference is PyTorch run it in the reference venv.
-            .env("GOG_REFERENCE_PYTHON", crate::reference::python()?),
+            .env("GOG_REFERENCE_PYTHON", crate::reference::python()?)
+            .env("GOG_CORPUS_DIR", &corpus),
     )?;
-    if args.browser {
+    if ready.exists() {
         crate::bench_browser::run(&tools, package, name, &out_dir)?;
+    } else if args.browser {
+        bail!("the native half of {name} prepared nothing for its browser half");
     }
+    let (rows, metrics) = summarise(&samples_path)?;
     let report = Report {
         name: name.clone(),
-        rows: summarise(&samples_path)?,
+        rows,
+        metrics,
     };
     print!("{}", table(&report.rows));
+    if !report.metrics.is_empty() {
+        print!("\n{}", metrics_table(&report.metrics));
+    }
     let json_path = out_dir.join(format!("{name}.json"));
     std::fs::write(&json_path, serde_json::to_string_pretty(&report)? + "\n")?;
     println!("wrote {}", json_path.display());
     Ok(())
 }
+
+/// Benchmarks over the offline corpus and its GoG-Offline scenes.
+const READS_CORPUS: [&str; 1] = ["search"];
 
 /// A bench target.
 struct Bench {
@@ -166,63 +234,83 @@ fn available() -> Result<BTreeMap<String, Bench>> {
     Ok(benches)
 }
 
-fn summarise(path: &Path) -> Result<Vec<Row>> {
+fn summarise(path: &Path) -> Result<(Vec<Row>, Vec<Metric>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("the benchmark wrote no samples to {}", path.display()))?;
-    let mut medians: BTreeMap<String, Vec<(String, usize, f64)>> = BTreeMap::new();
+    // Case → its rows (the ratio filled in once the reference is known), each marked whether
+    // it is the reference.
+    let mut timings: BTreeMap<String, Vec<(Row, bool)>> = BTreeMap::new();
+    let mut metrics = Vec::new();
     for (number, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let sample: Sample = serde_json::from_str(line)
-            .with_context(|| format!("{}:{}: not a sample line", path.display(), number + 1))?;
-        let median = median(&sample.seconds)
-            .with_context(|| format!("{}:{}: no valid timings", path.display(), number + 1))?;
-        medians.entry(sample.case).or_default().push((
-            sample.variant,
-            sample.seconds.len(),
-            median,
-        ));
+        let where_ = || format!("{}:{}", path.display(), number + 1);
+        let sample = match serde_json::from_str(line)
+            .with_context(|| format!("{}: not a sample or metric line", where_()))?
+        {
+            Line::Timing(sample) => sample,
+            Line::Quality(metric) => {
+                metrics.push(metric);
+                continue;
+            }
+        };
+        let sorted = sorted_valid(&sample.seconds)
+            .with_context(|| format!("{}: no valid timings", where_()))?;
+        let reference = sample.reference || sample.variant == "reference";
+        let row = Row {
+            case: sample.case.clone(),
+            variant: sample.variant,
+            samples: sample.seconds.len(),
+            median_s: median(&sorted),
+            p95_s: percentile(&sorted, 0.95),
+            speedup_vs_reference: f64::NAN,
+        };
+        timings.entry(sample.case).or_default().push((row, reference));
     }
     let mut rows = Vec::new();
-    for (case, variants) in medians {
+    for (case, variants) in timings {
         let reference = variants
             .iter()
-            .find(|(variant, _, _)| variant == "reference")
-            .map(|(_, _, median)| *median)
+            .find(|(_, reference)| *reference)
+            .map(|(row, _)| row.median_s)
             .with_context(|| {
                 format!("case {case:?} has no reference variant measured in this run")
             })?;
-        for (variant, samples, median_s) in variants {
-            rows.push(Row {
-                case: case.clone(),
-                variant,
-                samples,
-                median_s,
-                speedup_vs_reference: reference / median_s,
-            });
-        }
+        rows.extend(variants.into_iter().map(|(row, _)| Row {
+            speedup_vs_reference: reference / row.median_s,
+            ..row
+        }));
     }
-    Ok(rows)
+    Ok((rows, metrics))
 }
 
-fn median(seconds: &[f64]) -> Option<f64> {
+/// The finite, positive timings, sorted; `None` if there are none.
+fn sorted_valid(seconds: &[f64]) -> Option<Vec<f64>> {
     let mut sorted: Vec<f64> = seconds
         .iter()
         .copied()
         .filter(|s| s.is_finite() && *s > 0.0)
         .collect();
-    if sorted.is_empty() {
-        return None;
-    }
     sorted.sort_by(f64::total_cmp);
+    (!sorted.is_empty()).then_some(sorted)
+}
+
+/// The `q`-quantile of non-empty sorted values (nearest rank).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let rank = (sorted.len() as f64 * q).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The median of non-empty sorted values.
+fn median(sorted: &[f64]) -> f64 {
     let mid = sorted.len() / 2;
-    Some(if sorted.len().is_multiple_of(2) {
+    if sorted.len().is_multiple_of(2) {
         (sorted[mid - 1] + sorted[mid]) / 2.0
     } else {
         sorted[mid]
-    })
+    }
 }
 
 fn table(rows: &[Row]) -> String {
@@ -239,17 +327,45 @@ fn table(rows: &[Row]) -> String {
         .max()
         .unwrap_or(7);
     let mut out = format!(
-        "{:case_width$}  {:variant_width$}  {:>7}  {:>12}  {:>9}\n",
-        "case", "variant", "samples", "median", "vs ref"
+        "{:case_width$}  {:variant_width$}  {:>7}  {:>12}  {:>12}  {:>9}\n",
+        "case", "variant", "samples", "median", "p95", "vs ref"
     );
     for row in rows {
         out += &format!(
-            "{:case_width$}  {:variant_width$}  {:>7}  {:>10.3}ms  {:>8.2}×\n",
+            "{:case_width$}  {:variant_width$}  {:>7}  {:>10.3}ms  {:>10.3}ms  {:>8.2}×\n",
             row.case,
             row.variant,
             row.samples,
             row.median_s * 1e3,
+            row.p95_s * 1e3,
             row.speedup_vs_reference
+        );
+    }
+    out
+}
+
+fn metrics_table(metrics: &[Metric]) -> String {
+    let case_width = metrics
+        .iter()
+        .map(|m| m.case.chars().count())
+        .chain([4])
+        .max()
+        .unwrap_or(4);
+    let mut out = format!(
+        "{:case_width$}  {:>8}  {:>8}  {:>7}  target\n",
+        "case", "metric", "value", "count"
+    );
+    for m in metrics {
+        let target = m.target.map_or(String::new(), |t| {
+            format!(
+                "{} {}",
+                t.describe(),
+                if t.met(m.value) { "met" } else { "MISSED" }
+            )
+        });
+        out += &format!(
+            "{:case_width$}  {:>8}  {:>8.3}  {:>7}  {target}\n",
+            m.case, m.metric, m.value, m.count
         );
     }
     out
@@ -260,6 +376,10 @@ mod tests {
     use super::*;
 
     fn summarise_lines(lines: &str) -> Result<Vec<Row>> {
+        summarise_all(lines).map(|(rows, _)| rows)
+    }
+
+    fn summarise_all(lines: &str) -> Result<(Vec<Row>, Vec<Metric>)> {
         let dir = std::env::temp_dir().join(format!("gog-bench-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{}.jsonl", lines.len()));
@@ -283,6 +403,38 @@ mod tests {
         assert_eq!(rows[1].median_s, 0.1);
         assert!((rows[1].speedup_vs_reference - 3.0).abs() < 1e-12);
         assert!(table(&rows).contains("3.00×"));
+    }
+
+    #[test]
+    fn a_marked_variant_is_the_reference_and_p95_is_the_nearest_rank() {
+        let seconds: Vec<f64> = (1..=100).map(|i| f64::from(i) / 1000.0).collect();
+        let lines = format!(
+            "{}\n{}\n",
+            serde_json::json!({"case": "search", "variant": "native", "reference": true, "seconds": seconds}),
+            serde_json::json!({"case": "search", "variant": "wasm", "seconds": [0.101, 0.101]}),
+        );
+        let rows = summarise_lines(&lines).unwrap();
+        assert_eq!(rows[0].p95_s, 0.095);
+        assert_eq!(rows[0].median_s, 0.0505);
+        assert!((rows[1].speedup_vs_reference - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn metric_lines_are_reported_against_their_targets() {
+        let (rows, metrics) = summarise_all(concat!(
+            r#"{"case":"tight","metric":"recall@5","value":0.97,"count":350,"target":{"at_least":0.95}}"#,
+            "\n",
+            r#"{"case":"all","metric":"p95 ms","value":61.0,"count":900,"target":{"at_most":50.0}}"#,
+            "\n",
+            r#"{"case":"whole","metric":"recall@1","value":0.4,"count":350}"#,
+            "\n",
+        ))
+        .unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(metrics.len(), 3);
+        let table = metrics_table(&metrics);
+        assert!(table.contains("≥ 0.95 met"), "{table}");
+        assert!(table.contains("≤ 50 MISSED"), "{table}");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The browser half of a benchmark.
 //!
 //! A bench `NAME` may have one: a wasm test target `NAME_in_browser` in the same package, whose
-//! tests are `#[ignore]`d (so `cargo xtask test` skips them). With `cargo xtask bench NAME
-//! --browser` (and `GOG_BENCH_BROWSER=1` for the native half), after the native half xtask serves
-//! the directory `target/bench/NAME.browser/` (which the native half fills) on 127.0.0.1, builds
+//! tests are `#[ignore]`d (so `cargo xtask test` skips them). It runs when the native half fills
+//! the directory `target/bench/NAME.browser/` and writes the stamp `READY` there: a light browser
+//! half always does; one that needs a real GPU only when `cargo xtask bench NAME --browser` sets
+//! `GOG_BENCH_BROWSER=1`. xtask then serves that directory on 127.0.0.1, builds
 //! the target with the server's URL in `GOG_BENCH_SERVE_URL`, runs it in headless Chromium with
 //! `--include-ignored`, and adds its console lines `GOG_BENCH_SAMPLE {json}` to the samples and
 //! `GOG_BENCH_MEMORY {json}` to `NAME.memory.json`.
@@ -15,6 +16,11 @@ use std::path::{Path, PathBuf};
 
 const SAMPLE: &str = "GOG_BENCH_SAMPLE ";
 const MEMORY: &str = "GOG_BENCH_MEMORY ";
+
+/// The stamp a native half writes when it has prepared its browser half.
+pub fn ready_stamp(out_dir: &Path, name: &str) -> PathBuf {
+    out_dir.join(format!("{name}.browser")).join("READY")
+}
 
 /// The test target holding a bench's browser half.
 pub fn target(name: &str) -> String {

@@ -124,9 +124,10 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.
-const WASM_PACKAGES: [&str; 5] = [
+const WASM_PACKAGES: [&str; 6] = [
     "gog-app",
     "gog-proxy-worker",
+    "gog-scenes",
     "gog-search",
     "gog-vlm",
     "gog-webgpu",

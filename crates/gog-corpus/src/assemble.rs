@@ -17,6 +17,9 @@ use crate::{archive, gcompris, raster};
 /// The content version: bumped when sources or extraction rules change.
 pub const CORPUS_VERSION: &str = "2026.11-1";
 
+/// Where the scene backgrounds go inside the output directory (outside the bundle's files).
+pub const BACKGROUNDS_DIR: &str = "backgrounds";
+
 /// Flags are drawn 4:3 at this size.
 const FLAG_SIZE: (u32, u32) = (256, 192);
 /// Logos are drawn on a square card.
@@ -88,7 +91,8 @@ impl Gathered {
     }
 }
 
-/// Builds the bundle into `out` (replacing it), downloading archives into `cache` as needed.
+/// Builds the bundle into `out` (replacing it), and the scene backgrounds into its
+/// [`BACKGROUNDS_DIR`], downloading archives into `cache` as needed.
 pub fn build(out: &Path, cache: &Path) -> anyhow::Result<()> {
     let archives: Vec<(Pinned, Vec<u8>)> = sources::ALL
         .iter()
@@ -146,6 +150,13 @@ pub fn build(out: &Path, cache: &Path) -> anyhow::Result<()> {
         "corpus: wrote {} ({:.1} MB)",
         out.display(),
         total as f64 / 1e6
+    );
+    let photos = sources::fetch(&sources::SCIKIT_IMAGE, cache)?;
+    let backgrounds = crate::backgrounds::write(&photos, &out.join(BACKGROUNDS_DIR))?;
+    eprintln!(
+        "corpus: {} scene backgrounds in {}",
+        backgrounds.len(),
+        out.join(BACKGROUNDS_DIR).display()
     );
     Ok(())
 }

