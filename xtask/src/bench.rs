@@ -267,7 +267,10 @@ fn summarise(path: &Path) -> Result<(Vec<Row>, Vec<Metric>)> {
             p95_s: percentile(&sorted, 0.95),
             speedup_vs_reference: f64::NAN,
         };
-        timings.entry(sample.case).or_default().push((row, reference));
+        timings
+            .entry(sample.case)
+            .or_default()
+            .push((row, reference));
     }
     let mut rows = Vec::new();
     for (case, variants) in timings {

@@ -124,8 +124,10 @@ fn bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
     .into_iter()
     .collect();
     let manifest = files.remove("manifest.json").expect("a manifest");
-    Bundle::load(&manifest, |name| Ok(files.remove(name).expect("every file")))
-        .expect("the bundle loads")
+    Bundle::load(&manifest, |name| {
+        Ok(files.remove(name).expect("every file"))
+    })
+    .expect("the bundle loads")
 }
 
 fn full_bundle() -> Bundle {
