@@ -124,7 +124,8 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.
-const WASM_PACKAGES: [&str; 6] = [
+const WASM_PACKAGES: [&str; 7] = [
+    "gog-agent",
     "gog-app",
     "gog-proxy-worker",
     "gog-scenes",
