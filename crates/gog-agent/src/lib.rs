@@ -7,9 +7,27 @@
 //!   so it can correct itself.
 
 //! * [`boxes`] — a box in the model family's coordinates to pixels of the original image.
+//! * [`prompts`] — the prompt data files, per model family.
+//! * [`conversation`] — the turns the model sees, runtime-independent.
+//! * [`policy`] — the language model as a trait.
+//! * [`agent`] — the loop, its modes (`gog`, `direct`, `full-search`) and budgets.
+//! * [`trace`] — the run's versioned, content-addressed record.
+//! * [`replay`] — rendering a trace, and re-running it against its recorded searches.
+//! * [`judge`] — normalised exact match and token F1 against the gold answers.
 
+pub mod agent;
 pub mod boxes;
+pub mod conversation;
+pub mod judge;
+pub mod policy;
+pub mod prompts;
 pub mod protocol;
+pub mod replay;
+pub mod trace;
 
+pub use agent::{Agent, AgentConfig, Event, Question};
 pub use boxes::{BoxConvention, BoxError, CropRules, PixelBox};
+pub use policy::{ModelInfo, Policy, PolicyError, Reply, ReplyEnd, SamplingParams};
+pub use prompts::{Family, Prompts};
 pub use protocol::{Action, ProtocolError, Turn, parse_turn};
+pub use trace::{Mode, Outcome, Trace, TraceSink};

@@ -3,135 +3,18 @@
 #![cfg(not(target_family = "wasm"))]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 
 use gog_scenes::background::Background;
 use gog_scenes::layout::CANVAS;
 use gog_scenes::question::answer_name;
 use gog_scenes::{Category, Generator, SceneError, Split, SplitCounts};
 use gog_search::Bundle;
-use gog_search::bundle::BundleParts;
-use gog_search::corpus::{Document, Entity, EntityKind, Picture, Provenance, Span};
-use gog_search::image::{ImageIndex, Prepared};
-use image::{ImageFormat, Rgb, RgbImage};
-
-fn provenance() -> Provenance {
-    Provenance {
-        package: "test:made-up".into(),
-        path: String::new(),
-        licence: "CC0-1.0".into(),
-        attribution: "the test".into(),
-    }
-}
-
-/// A picture unlike the others: two colour bands whose colours and split follow `i`.
-fn picture(i: u32, w: u32, h: u32) -> RgbImage {
-    let a = Rgb([
-        (i * 37 % 256) as u8,
-        (i * 91 % 256) as u8,
-        (i * 53 % 256) as u8,
-    ]);
-    let b = Rgb([255 - a[0], a[2], a[1]]);
-    let split = w / 4 + (i * 7) % (w / 2);
-    RgbImage::from_fn(w, h, |x, y| if x + y / 3 < split { a } else { b })
-}
-
-/// `(kind, count)` of made-up entities; flags are countries with facts, monuments stand in
-/// them, logos have brand colours.
-fn bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
-    let mut entities = Vec::new();
-    let mut documents = Vec::new();
-    let mut thumbnails = Vec::new();
-    let mut descriptors = Vec::new();
-    let mut n = 0;
-    for &(kind, count) in kinds {
-        for i in 0..count {
-            n += 1;
-            let (id, title, facts): (String, String, Vec<(&str, String)>) = match kind {
-                EntityKind::Flag => (
-                    format!("flag:c{i}"),
-                    format!("Flag of Country {i}"),
-                    vec![
-                        ("country", format!("Country {i}")),
-                        ("capital", format!("Capital {i}")),
-                        ("currency", format!("Coin {i}")),
-                        ("continent", "Testland".into()),
-                    ],
-                ),
-                EntityKind::Monument => (
-                    format!("monument:m{i}"),
-                    format!("Monument {i}"),
-                    vec![("country", format!("Country {}", i % 12))],
-                ),
-                EntityKind::Animal => (format!("animal:a{i}"), format!("Animal {i}"), vec![]),
-                EntityKind::Logo => (
-                    format!("logo:l{i}"),
-                    format!("Brand {i}"),
-                    vec![(
-                        "brand colour",
-                        ["#E60012", "#512BD4", "#3DDC84"][i as usize % 3].into(),
-                    )],
-                ),
-            };
-            let drawn = picture(n, 96 + (n % 5) * 16, 64 + (n % 3) * 16);
-            let mut encoded = Vec::new();
-            drawn
-                .write_to(&mut Cursor::new(&mut encoded), ImageFormat::Png)
-                .expect("PNG to memory");
-            descriptors.push(Prepared::new(&drawn).describe_whole());
-            let page = format!("page:{id}");
-            documents.push(Document {
-                id: page.clone(),
-                title: title.clone(),
-                aliases: vec![],
-                body: format!("{title}."),
-                entity: Some(id.clone()),
-                provenance: provenance(),
-            });
-            entities.push(Entity {
-                id,
-                kind,
-                title,
-                aliases: vec![],
-                description: String::new(),
-                facts: facts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-                picture: Picture {
-                    thumbnail: Span {
-                        offset: thumbnails.len() as u64,
-                        len: encoded.len() as u64,
-                    },
-                    mime: "image/png".into(),
-                    width: drawn.width(),
-                    height: drawn.height(),
-                },
-                page,
-                provenance: provenance(),
-            });
-            thumbnails.extend_from_slice(&encoded);
-        }
-    }
-    let mut files: BTreeMap<String, Vec<u8>> = BundleParts {
-        corpus_version: "test".into(),
-        sources: vec![],
-        entities,
-        documents,
-        descriptors: ImageIndex::from_descriptors(&descriptors),
-        thumbnails,
-        attribution: String::new(),
-    }
-    .into_files()
-    .expect("a bundle's files")
-    .into_iter()
-    .collect();
-    let manifest = files.remove("manifest.json").expect("a manifest");
-    Bundle::load(&manifest, |name| {
-        Ok(files.remove(name).expect("every file"))
-    })
-    .expect("the bundle loads")
-}
+use gog_search::corpus::EntityKind;
+use gog_search::fixture::made_up_bundle;
+use image::{Rgb, RgbImage};
 
 fn full_bundle() -> Bundle {
-    bundle(&[
+    made_up_bundle(&[
         (EntityKind::Flag, 12),
         (EntityKind::Monument, 30),
         (EntityKind::Animal, 15),
@@ -301,7 +184,7 @@ fn every_question_is_grounded_in_the_corpus_and_every_box_in_the_drawing() {
 
 #[test]
 fn a_corpus_without_what_a_category_needs_is_a_typed_error() {
-    let logos_only = bundle(&[(EntityKind::Logo, 40)]);
+    let logos_only = made_up_bundle(&[(EntityKind::Logo, 40)]);
     let backgrounds = backgrounds();
     let generator = Generator::new(&logos_only, &backgrounds, SEED).unwrap();
     // Scene 2 is a text question: logos have no facts to ask about.

@@ -25,6 +25,10 @@ pub enum SearchError {
     /// A result number or page id that the corpus does not hold.
     #[error("no page `{0}` in the corpus")]
     UnknownPage(String),
+    /// A backend that could not answer: a provider down or timing out, or a replay asked for
+    /// a search its trace did not record.
+    #[error("the search could not be answered: {0}")]
+    Unavailable(String),
     /// A bundle file that is missing, damaged, or does not match its manifest.
     #[error("corpus bundle: {0}")]
     Bundle(String),

@@ -8,12 +8,16 @@
 //! * [`backend`] — the [`SearchBackend`] trait shared by the proxy, the browser and the CLI, and
 //!   [`OfflineBackend`], the corpus behind it.
 //!
+//! * `fixture` (feature `fixture`) — a made-up bundle for other crates' tests.
+//!
 //! Nothing here spawns threads or maps files, so the crate builds for `wasm32-unknown-unknown`.
 
 pub mod backend;
 pub mod bundle;
 pub mod corpus;
 mod error;
+#[cfg(feature = "fixture")]
+pub mod fixture;
 pub mod image;
 pub mod text;
 

@@ -1,0 +1,604 @@
+//! The loop: the model looks at the whole image, then each turn answers or calls one tool; the
+//! tool's result comes back with a reflection prompt; it stops on an answer, after the last
+//! allowed turn, or when the model repeats a call. Everything that goes wrong — a malformed
+//! turn, an unusable box, a spent budget, a failing search — is told to the model as an error
+//! turn it can correct and recorded in the trace; nothing panics and nothing is dropped.
+
+use base64::Engine as _;
+use gog_search::SearchBackend;
+use gog_search::backend::{ImageResult, TextResult};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use web_time::Instant;
+
+use crate::boxes::{self, CropRules};
+use crate::conversation::{Conversation, Message, Part, Role};
+use crate::policy::{Policy, SamplingParams};
+use crate::prompts::Prompts;
+use crate::protocol::{self, Action, IMAGE_SEARCH, READ, TEXT_SEARCH};
+use crate::trace::{
+    Actor, Budgets, InputImage, Mode, Outcome, SearchRecord, SearchRequest, SearchResults,
+    Settings, Step, StopReason, TRACE_VERSION, Trace, TraceSink,
+};
+
+/// The most characters of a page shown to the model after `read`.
+pub const PAGE_CHARS: usize = 4000;
+
+/// How a run is allowed to go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    pub mode: Mode,
+    /// Model turns at most (the full-search baseline's harness step does not count).
+    pub max_turns: u32,
+    /// Tool uses allowed in `gog` mode; the baselines fix their own.
+    pub budgets: Budgets,
+    pub results_per_search: usize,
+    pub crop: CropRules,
+    /// Show image results' thumbnails to the model as pictures (for models trained on them).
+    pub show_thumbnails: bool,
+    /// Keep the question's image bytes in the trace (otherwise only its hash and size).
+    pub keep_image: bool,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            mode: Mode::Gog,
+            max_turns: 6,
+            budgets: Budgets {
+                image_search: 4,
+                text_search: 4,
+                read: 2,
+            },
+            results_per_search: 5,
+            crop: CropRules::default(),
+            show_thumbnails: false,
+            keep_image: true,
+        }
+    }
+}
+
+impl AgentConfig {
+    /// The budgets the mode allows.
+    fn budgets(&self) -> Budgets {
+        match self.mode {
+            Mode::Gog => self.budgets,
+            Mode::Direct => Budgets {
+                image_search: 0,
+                text_search: 0,
+                read: 0,
+            },
+            // The harness glances first; the model then gets one text search.
+            Mode::FullSearch => Budgets {
+                image_search: 0,
+                text_search: 1,
+                read: 0,
+            },
+        }
+    }
+}
+
+/// What a run reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A piece of the model's text, as soon as it is generated.
+    Text(&'a str),
+    /// A step, complete with its search.
+    Step(&'a Step),
+    Finished(&'a Outcome),
+}
+
+/// One run's inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct Question<'a> {
+    pub text: &'a str,
+    /// PNG, JPEG or WebP bytes.
+    pub image: &'a [u8],
+}
+
+/// The tools' uses so far.
+#[derive(Debug, Default)]
+struct Used {
+    image_search: u32,
+    text_search: u32,
+    read: u32,
+}
+
+/// The agent: its prompts, how it may act, and how its model samples.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub prompts: Prompts,
+    pub config: AgentConfig,
+    pub sampling: SamplingParams,
+}
+
+impl Agent {
+    /// Runs the agent on one question and returns its trace (also saved to `sink` after every
+    /// step). Errors are outcomes in the trace, never panics.
+    pub async fn run(
+        &self,
+        policy: &mut impl Policy,
+        backend: &impl SearchBackend,
+        question: Question<'_>,
+        sink: &mut dyn TraceSink,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Trace {
+        let (prompts, config, sampling) = (&self.prompts, &self.config, &self.sampling);
+        run(
+            policy, backend, prompts, config, sampling, question, sink, on_event,
+        )
+        .await
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the body of Agent::run, unpacked"
+)]
+async fn run(
+    policy: &mut impl Policy,
+    backend: &impl SearchBackend,
+    prompts: &Prompts,
+    config: &AgentConfig,
+    sampling: &SamplingParams,
+    question: Question<'_>,
+    sink: &mut dyn TraceSink,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Trace {
+    let decoded = gog_search::image::decode(question.image);
+    let size = decoded.as_ref().map_or((0, 0), RgbImage::dimensions);
+    let convention = policy.box_convention(size);
+    let prompts_json = serde_json::to_vec(&prompts.files).expect("prompt files are strings");
+    let mut trace = Trace {
+        version: TRACE_VERSION,
+        id: String::new(),
+        model: policy.info(),
+        sampling: *sampling,
+        settings: Settings {
+            mode: config.mode,
+            max_turns: config.max_turns,
+            budgets: config.budgets(),
+            results_per_search: config.results_per_search,
+            crop: config.crop,
+            box_convention: convention,
+            prompts_sha256: gog_search::bundle::sha256_hex(&prompts_json),
+        },
+        question: question.text.to_string(),
+        image: InputImage {
+            sha256: gog_search::bundle::sha256_hex(question.image),
+            width: size.0,
+            height: size.1,
+            base64: config
+                .keep_image
+                .then(|| base64::engine::general_purpose::STANDARD.encode(question.image)),
+        },
+        steps: Vec::new(),
+        outcome: None,
+        judgement: None,
+    };
+    let failed = |error: String| Outcome::Failed { error };
+    let outcome = match (decoded, question.text.trim().is_empty()) {
+        (Err(e), _) => failed(format!("the image cannot be used: {e}")),
+        (Ok(_), true) => failed("the question is empty".into()),
+        (Ok(image), false) => {
+            let mut run = Run {
+                policy,
+                backend,
+                prompts,
+                config,
+                sampling,
+                image,
+                original: question.image,
+                conversation: Conversation::default(),
+                trace: &mut trace,
+                sink,
+                used: Used::default(),
+                last_pages: Vec::new(),
+            };
+            run.go(on_event).await
+        }
+    };
+    on_event(Event::Finished(&outcome));
+    trace.outcome = Some(outcome);
+    trace.seal();
+    sink.save(&trace);
+    trace
+}
+
+/// A run in progress.
+struct Run<'r, P, B> {
+    policy: &'r mut P,
+    backend: &'r B,
+    prompts: &'r Prompts,
+    config: &'r AgentConfig,
+    sampling: &'r SamplingParams,
+    image: RgbImage,
+    original: &'r [u8],
+    conversation: Conversation,
+    trace: &'r mut Trace,
+    sink: &'r mut dyn TraceSink,
+    used: Used,
+    /// Pages of the latest search's results, which `read` numbers from 1.
+    last_pages: Vec<String>,
+}
+
+impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
+    async fn go(&mut self, on_event: &mut dyn FnMut(Event<'_>)) -> Outcome {
+        let system = match self.config.mode {
+            Mode::Gog => {
+                let convention = self
+                    .prompts
+                    .box_convention(self.trace.settings.box_convention);
+                self.prompts
+                    .fill("system.txt", &[("box_convention", &convention)])
+            }
+            Mode::Direct => self.prompts.fill("system_direct.txt", &[]),
+            Mode::FullSearch => self.prompts.fill("system_full_search.txt", &[]),
+        };
+        self.conversation
+            .messages
+            .push(Message::text(Role::System, system.trim_end()));
+        let image = self.conversation.add_image(self.image.clone());
+        let asked = self
+            .prompts
+            .fill("question.txt", &[("question", self.trace.question.trim())]);
+        self.conversation.messages.push(Message {
+            role: Role::User,
+            parts: vec![
+                image,
+                Part::Text {
+                    text: asked.trim_end().to_string(),
+                },
+            ],
+        });
+
+        if self.config.mode == Mode::FullSearch {
+            let glance = Action::ImageSearch {
+                bbox_2d: None,
+                label: None,
+            };
+            let raw = format!(
+                "<tool_call>{}</tool_call>",
+                serde_json::json!({"name": IMAGE_SEARCH, "arguments": {}})
+            );
+            let mut step = self.new_step(Actor::Harness, raw);
+            step.action = Some(glance.clone());
+            self.act(&mut step, &glance).await;
+            self.record(step, on_event);
+        }
+
+        let mut calls: Vec<Action> = Vec::new();
+        for _ in 0..self.config.max_turns {
+            let started = Instant::now();
+            let reply = {
+                let mut on_text = |text: &str| on_event(Event::Text(text));
+                self.policy
+                    .reply(&self.conversation, self.sampling, &mut on_text)
+                    .await
+            };
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(e) => {
+                    return Outcome::Failed {
+                        error: e.to_string(),
+                    };
+                }
+            };
+            let mut step = self.new_step(Actor::Model, reply.text.clone());
+            step.tokens = reply.tokens;
+            step.prompt_tokens = reply.prompt_tokens;
+            step.reply_end = Some(reply.end);
+            step.model_ms = started.elapsed().as_secs_f64() * 1e3;
+            let turn = match protocol::parse_turn(&reply.text) {
+                Ok(turn) => turn,
+                Err(e) => {
+                    self.tell_error(&mut step, e.to_string());
+                    self.record(step, on_event);
+                    continue;
+                }
+            };
+            step.think = turn.think;
+            step.action = Some(turn.action.clone());
+            if let Action::Answer { text } = &turn.action {
+                let answer = text.clone();
+                self.record(step, on_event);
+                return Outcome::Answered { answer };
+            }
+            if calls.contains(&turn.action) {
+                self.record(step, on_event);
+                return Outcome::Stopped {
+                    reason: StopReason::RepeatedCall,
+                };
+            }
+            calls.push(turn.action.clone());
+            self.act(&mut step, &turn.action).await;
+            self.record(step, on_event);
+        }
+        Outcome::Stopped {
+            reason: StopReason::MaxTurns,
+        }
+    }
+
+    fn new_step(&mut self, actor: Actor, raw: String) -> Step {
+        self.conversation
+            .messages
+            .push(Message::text(Role::Assistant, raw.clone()));
+        Step {
+            index: self.trace.steps.len(),
+            actor,
+            raw,
+            tokens: Vec::new(),
+            prompt_tokens: 0,
+            reply_end: None,
+            model_ms: 0.0,
+            think: None,
+            action: None,
+            error: None,
+            search: None,
+        }
+    }
+
+    fn record(&mut self, step: Step, on_event: &mut dyn FnMut(Event<'_>)) {
+        on_event(Event::Step(&step));
+        self.trace.steps.push(step);
+        self.trace.seal();
+        self.sink.save(self.trace);
+    }
+
+    /// Tells the model what went wrong with its turn.
+    fn tell_error(&mut self, step: &mut Step, error: String) {
+        let text = self.prompts.fill("error.txt", &[("error", &error)]);
+        self.conversation
+            .messages
+            .push(Message::text(Role::User, text.trim_end()));
+        step.error = Some(error);
+    }
+
+    /// Runs a tool call and answers it, or tells the model why it cannot be run.
+    async fn act(&mut self, step: &mut Step, action: &Action) {
+        let budgets = self.trace.settings.budgets;
+        let (tool, allowed) = match action {
+            Action::ImageSearch { .. } => (IMAGE_SEARCH, budgets.image_search),
+            Action::TextSearch { .. } => (TEXT_SEARCH, budgets.text_search),
+            Action::Read { .. } => (READ, budgets.read),
+            Action::Answer { .. } => return,
+        };
+        // The harness's glance is the baseline's own; it is not the model's to spend.
+        if step.actor == Actor::Model {
+            let used = match action {
+                Action::ImageSearch { .. } => &mut self.used.image_search,
+                Action::TextSearch { .. } => &mut self.used.text_search,
+                _ => &mut self.used.read,
+            };
+            if *used >= allowed {
+                let error = if allowed == 0 {
+                    format!("{tool} is not available in this mode; answer or use another tool")
+                } else {
+                    format!(
+                        "the {allowed} uses of {tool} are spent; answer with what you have or use another tool"
+                    )
+                };
+                self.tell_error(step, error);
+                return;
+            }
+            *used += 1;
+        }
+        let k = self.config.results_per_search;
+        let provider = self.backend.name().to_string();
+        let started = Instant::now();
+        let (request, results, shown) = match action {
+            Action::ImageSearch { bbox_2d, label } => {
+                let (crop, bytes) = match bbox_2d {
+                    None => (None, self.original.to_vec()),
+                    Some(bbox) => {
+                        let pixels = match boxes::to_original(
+                            *bbox,
+                            self.trace.settings.box_convention,
+                            self.image.dimensions(),
+                            self.config.crop,
+                        ) {
+                            Ok(pixels) => pixels,
+                            Err(e) => {
+                                self.tell_error(step, e.to_string());
+                                return;
+                            }
+                        };
+                        (Some(pixels), png(&crop_of(&self.image, pixels)))
+                    }
+                };
+                let request = SearchRequest::Image {
+                    crop,
+                    sha256: gog_search::bundle::sha256_hex(&bytes),
+                };
+                let heading = match (crop, label) {
+                    (None, _) => "Image search of the whole image:".to_string(),
+                    (Some(c), Some(label)) => format!(
+                        "Image search of the region [{}, {}, {}, {}] ({label}):",
+                        c.x1, c.y1, c.x2, c.y2
+                    ),
+                    (Some(c), None) => format!(
+                        "Image search of the region [{}, {}, {}, {}]:",
+                        c.x1, c.y1, c.x2, c.y2
+                    ),
+                };
+                match self.backend.search_image(&bytes, k).await {
+                    Ok(found) => {
+                        self.last_pages = found.iter().map(|r| r.page.clone()).collect();
+                        let shown = self.image_results(&heading, &found);
+                        (request, SearchResults::Images(found), shown)
+                    }
+                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
+                }
+            }
+            Action::TextSearch { query } => {
+                let request = SearchRequest::Text {
+                    query: query.clone(),
+                };
+                match self.backend.search_text(query, k).await {
+                    Ok(found) => {
+                        self.last_pages = found.iter().map(|r| r.page.clone()).collect();
+                        let shown = text_results(query, &found);
+                        (request, SearchResults::Texts(found), shown)
+                    }
+                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
+                }
+            }
+            Action::Read { result } => {
+                let Some(page) = usize::try_from(*result)
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| self.last_pages.get(i))
+                    .cloned()
+                else {
+                    let error = if self.last_pages.is_empty() {
+                        "there are no search results to read yet; search first".to_string()
+                    } else {
+                        format!(
+                            "the latest search has results 1 to {}, not {result}",
+                            self.last_pages.len()
+                        )
+                    };
+                    self.tell_error(step, error);
+                    return;
+                };
+                let request = SearchRequest::Read {
+                    result: *result,
+                    page: page.clone(),
+                };
+                match self.backend.read(&page).await {
+                    Ok(found) => {
+                        let text: String = found.text.chars().take(PAGE_CHARS).collect();
+                        let shown = vec![Part::Text {
+                            text: format!("Page {result}: {}\n{text}", found.title),
+                        }];
+                        (request, SearchResults::Page(found), shown)
+                    }
+                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
+                }
+            }
+            Action::Answer { .. } => return,
+        };
+        let latency_ms = started.elapsed().as_secs_f64() * 1e3;
+        let shown = match &results {
+            SearchResults::Failed(error) => vec![Part::Text {
+                text: format!("The search failed: {error}"),
+            }],
+            _ => shown,
+        };
+        self.answer_tool(shown);
+        step.search = Some(SearchRecord {
+            request,
+            provider,
+            cache: None,
+            latency_ms,
+            results,
+        });
+    }
+
+    /// The tool's response turn: results, then the reflection prompt.
+    fn answer_tool(&mut self, mut shown: Vec<Part>) {
+        // The template puts the results on lines of their own.
+        if let Some(Part::Text { text }) = shown.last_mut() {
+            text.truncate(text.trim_end_matches('\n').len());
+        }
+        let reflection = self.prompts.fill("reflection.txt", &[]);
+        let template = self.prompts.fill(
+            "tool_response.txt",
+            &[("reflection", reflection.trim_end())],
+        );
+        // The results may hold pictures, so the template is split around its placeholder.
+        let (before, after) = template
+            .split_once("{results}")
+            .unwrap_or((template.as_str(), ""));
+        let mut parts = vec![Part::Text {
+            text: before.to_string(),
+        }];
+        parts.extend(shown);
+        parts.push(Part::Text {
+            text: after.trim_end().to_string(),
+        });
+        self.conversation.messages.push(Message {
+            role: Role::User,
+            parts: merge_text(parts),
+        });
+    }
+
+    fn image_results(&mut self, heading: &str, found: &[ImageResult]) -> Vec<Part> {
+        let mut parts = vec![Part::Text {
+            text: format!("{heading}\n"),
+        }];
+        if found.is_empty() {
+            parts.push(Part::Text {
+                text: "No results.\n".into(),
+            });
+        }
+        for (i, result) in found.iter().enumerate() {
+            parts.push(Part::Text {
+                text: format!(
+                    "{}. {} (similarity {:.2}; {})\n",
+                    i + 1,
+                    result.title,
+                    result.score,
+                    result.source
+                ),
+            });
+            if self.config.show_thumbnails
+                && let Some(picture) = result.thumbnail.as_deref().and_then(thumbnail)
+            {
+                parts.push(self.conversation.add_image(picture));
+            }
+        }
+        parts
+    }
+}
+
+fn text_results(query: &str, found: &[TextResult]) -> Vec<Part> {
+    let mut text = format!("Text search for \"{query}\":\n");
+    if found.is_empty() {
+        text.push_str("No results.\n");
+    }
+    for (i, result) in found.iter().enumerate() {
+        text.push_str(&format!(
+            "{}. {}\n   {}\n",
+            i + 1,
+            result.title,
+            result.snippet
+        ));
+    }
+    vec![Part::Text { text }]
+}
+
+/// Adjacent text parts joined, empty ones dropped.
+fn merge_text(parts: Vec<Part>) -> Vec<Part> {
+    let mut merged: Vec<Part> = Vec::new();
+    for part in parts {
+        match (merged.last_mut(), part) {
+            (_, Part::Text { text }) if text.is_empty() => {}
+            (Some(Part::Text { text: last }), Part::Text { text }) => last.push_str(&text),
+            (_, part) => merged.push(part),
+        }
+    }
+    merged
+}
+
+/// A `data:` URL's picture.
+fn thumbnail(url: &str) -> Option<RgbImage> {
+    let (_, data) = url.split_once(";base64,")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .ok()?;
+    gog_search::image::decode(&bytes).ok()
+}
+
+fn crop_of(image: &RgbImage, pixels: boxes::PixelBox) -> RgbImage {
+    image::imageops::crop_imm(image, pixels.x1, pixels.y1, pixels.width(), pixels.height())
+        .to_image()
+}
+
+fn png(picture: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("PNG encoding to memory cannot fail");
+    out
+}

@@ -1,0 +1,201 @@
+//! The prompts, as data files (`crates/gog-agent/prompts/`): shared ones in `common/`, and a
+//! directory per model family whose files take precedence (today only how boxes are written).
+//! They are compiled in, so the browser has them, and can be replaced from a directory of the
+//! same layout (`gog ask --prompts DIR`) when the paper's authors publish theirs. Placeholders
+//! are `{name}`; any other brace is left alone (the tool schemas are JSON).
+
+use serde::{Deserialize, Serialize};
+
+use crate::boxes::BoxConvention;
+
+/// The model families the agent can drive, by how they are prompted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    #[serde(rename = "qwen2_5_vl")]
+    Qwen2_5Vl,
+    #[serde(rename = "qwen3_vl")]
+    Qwen3Vl,
+}
+
+impl Family {
+    /// The directory of its prompt files.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Family::Qwen2_5Vl => "qwen2_5_vl",
+            Family::Qwen3Vl => "qwen3_vl",
+        }
+    }
+}
+
+/// The prompt files, by name.
+pub const FILES: [&str; 8] = [
+    "system.txt",
+    "system_direct.txt",
+    "system_full_search.txt",
+    "question.txt",
+    "tool_response.txt",
+    "reflection.txt",
+    "error.txt",
+    "box_convention.txt",
+];
+
+/// The compiled-in files: `(directory, name, text)`.
+const BUILT_IN: [(&str, &str, &str); 9] = [
+    (
+        "common",
+        "system.txt",
+        include_str!("../prompts/common/system.txt"),
+    ),
+    (
+        "common",
+        "system_direct.txt",
+        include_str!("../prompts/common/system_direct.txt"),
+    ),
+    (
+        "common",
+        "system_full_search.txt",
+        include_str!("../prompts/common/system_full_search.txt"),
+    ),
+    (
+        "common",
+        "question.txt",
+        include_str!("../prompts/common/question.txt"),
+    ),
+    (
+        "common",
+        "tool_response.txt",
+        include_str!("../prompts/common/tool_response.txt"),
+    ),
+    (
+        "common",
+        "reflection.txt",
+        include_str!("../prompts/common/reflection.txt"),
+    ),
+    (
+        "common",
+        "error.txt",
+        include_str!("../prompts/common/error.txt"),
+    ),
+    (
+        "qwen2_5_vl",
+        "box_convention.txt",
+        include_str!("../prompts/qwen2_5_vl/box_convention.txt"),
+    ),
+    (
+        "qwen3_vl",
+        "box_convention.txt",
+        include_str!("../prompts/qwen3_vl/box_convention.txt"),
+    ),
+];
+
+/// A prompt file missing from a replacement directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no prompt {name} for {family}: give it in {family}/ or common/")]
+pub struct MissingPrompt {
+    pub family: &'static str,
+    pub name: &'static str,
+}
+
+/// One family's prompts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompts {
+    pub family: Family,
+    /// File name → text.
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Prompts {
+    /// The compiled-in prompts of `family`.
+    pub fn built_in(family: Family) -> Self {
+        Self::resolve(family, |dir, name| {
+            BUILT_IN
+                .iter()
+                .find(|(d, n, _)| *d == dir && *n == name)
+                .map(|(_, _, text)| text.to_string())
+        })
+        .unwrap_or_else(|missing| unreachable!("built-in prompts are complete: {missing}"))
+    }
+
+    /// Prompts of `family` from files found by `read(directory, name)` (the family's directory
+    /// first, then `common`).
+    pub fn resolve(
+        family: Family,
+        mut read: impl FnMut(&str, &str) -> Option<String>,
+    ) -> Result<Self, MissingPrompt> {
+        let mut files = std::collections::BTreeMap::new();
+        for name in FILES {
+            let text = read(family.dir(), name)
+                .or_else(|| read("common", name))
+                .ok_or(MissingPrompt {
+                    family: family.dir(),
+                    name,
+                })?;
+            files.insert(name.to_string(), text);
+        }
+        Ok(Prompts { family, files })
+    }
+
+    /// File `name` with its placeholders filled.
+    pub fn fill(&self, name: &str, values: &[(&str, &str)]) -> String {
+        let mut text = self.files.get(name).cloned().unwrap_or_default();
+        for (key, value) in values {
+            text = text.replace(&format!("{{{key}}}"), value);
+        }
+        text
+    }
+
+    /// How this family writes boxes, for an image the model sees as `convention` says.
+    pub fn box_convention(&self, convention: BoxConvention) -> String {
+        let (width, height) = convention.extent();
+        self.fill(
+            "box_convention.txt",
+            &[
+                ("width", &width.to_string()),
+                ("height", &height.to_string()),
+            ],
+        )
+        .trim_end()
+        .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_every_file_and_a_replacement_can_override_one() {
+        for family in [Family::Qwen2_5Vl, Family::Qwen3Vl] {
+            let prompts = Prompts::built_in(family);
+            assert_eq!(prompts.files.len(), FILES.len());
+            assert!(prompts.files.values().all(|text| !text.trim().is_empty()));
+        }
+        let replaced = Prompts::resolve(Family::Qwen3Vl, |dir, name| {
+            (dir == "qwen3_vl" && name == "reflection.txt")
+                .then(|| "Mine.".to_string())
+                .or_else(|| Some(Prompts::built_in(Family::Qwen3Vl).files[name].clone()))
+        })
+        .unwrap();
+        assert_eq!(replaced.files["reflection.txt"], "Mine.");
+        let missing = Prompts::resolve(Family::Qwen3Vl, |_, name| {
+            (name != "error.txt").then(String::new)
+        })
+        .unwrap_err();
+        assert_eq!(missing.name, "error.txt");
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_json_braces_kept() {
+        let prompts = Prompts::built_in(Family::Qwen2_5Vl);
+        let text = prompts.box_convention(BoxConvention::ModelPixels {
+            width: 812,
+            height: 616,
+        });
+        assert!(text.contains("812 wide and 616 high"), "{text}");
+        let system = prompts.fill("system.txt", &[("box_convention", &text)]);
+        assert!(system.contains(r#""description": "The region as [x1, y1, x2, y2] in pixels"#));
+        assert!(system.contains(r#"{"type": "function""#));
+        assert!(!system.contains("{box_convention}"));
+    }
+}
