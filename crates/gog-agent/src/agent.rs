@@ -124,85 +124,68 @@ impl Agent {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Trace {
         let (prompts, config, sampling) = (&self.prompts, &self.config, &self.sampling);
-        run(
-            policy, backend, prompts, config, sampling, question, sink, on_event,
-        )
-        .await
+        let decoded = gog_search::image::decode(question.image);
+        let size = decoded.as_ref().map_or((0, 0), RgbImage::dimensions);
+        let convention = policy.box_convention(size);
+        let prompts_json = serde_json::to_vec(&prompts.files).expect("prompt files are strings");
+        let mut trace = Trace {
+            version: TRACE_VERSION,
+            id: String::new(),
+            model: policy.info(),
+            sampling: *sampling,
+            settings: Settings {
+                mode: config.mode,
+                max_turns: config.max_turns,
+                budgets: config.budgets(),
+                results_per_search: config.results_per_search,
+                crop: config.crop,
+                box_convention: convention,
+                prompts_sha256: gog_search::bundle::sha256_hex(&prompts_json),
+            },
+            question: question.text.to_string(),
+            image: InputImage {
+                sha256: gog_search::bundle::sha256_hex(question.image),
+                width: size.0,
+                height: size.1,
+                base64: config
+                    .keep_image
+                    .then(|| base64::engine::general_purpose::STANDARD.encode(question.image)),
+            },
+            steps: Vec::new(),
+            outcome: None,
+            judgement: None,
+        };
+        let failed = |error: String| Outcome::Failed { error };
+        let outcome = match (decoded, question.text.trim().is_empty()) {
+            (Err(e), _) => failed(format!("the image cannot be used: {e}")),
+            (Ok(_), true) => failed("the question is empty".into()),
+            (Ok(image), false) => {
+                let mut run = Run {
+                    policy,
+                    backend,
+                    prompts,
+                    config,
+                    sampling,
+                    original: question.image,
+                    // The question's image is the conversation's image 0.
+                    conversation: Conversation {
+                        messages: Vec::new(),
+                        images: vec![image],
+                    },
+                    trace: &mut trace,
+                    sink,
+                    used: Used::default(),
+                    last_pages: Vec::new(),
+                };
+                run.go(on_event).await
+            }
+        };
+        on_event(Event::Finished(&outcome));
+        trace.outcome = Some(outcome);
+        trace.seal();
+        sink.save(&trace);
+        trace
     }
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the body of Agent::run, unpacked"
-)]
-async fn run(
-    policy: &mut impl Policy,
-    backend: &impl SearchBackend,
-    prompts: &Prompts,
-    config: &AgentConfig,
-    sampling: &SamplingParams,
-    question: Question<'_>,
-    sink: &mut dyn TraceSink,
-    on_event: &mut dyn FnMut(Event<'_>),
-) -> Trace {
-    let decoded = gog_search::image::decode(question.image);
-    let size = decoded.as_ref().map_or((0, 0), RgbImage::dimensions);
-    let convention = policy.box_convention(size);
-    let prompts_json = serde_json::to_vec(&prompts.files).expect("prompt files are strings");
-    let mut trace = Trace {
-        version: TRACE_VERSION,
-        id: String::new(),
-        model: policy.info(),
-        sampling: *sampling,
-        settings: Settings {
-            mode: config.mode,
-            max_turns: config.max_turns,
-            budgets: config.budgets(),
-            results_per_search: config.results_per_search,
-            crop: config.crop,
-            box_convention: convention,
-            prompts_sha256: gog_search::bundle::sha256_hex(&prompts_json),
-        },
-        question: question.text.to_string(),
-        image: InputImage {
-            sha256: gog_search::bundle::sha256_hex(question.image),
-            width: size.0,
-            height: size.1,
-            base64: config
-                .keep_image
-                .then(|| base64::engine::general_purpose::STANDARD.encode(question.image)),
-        },
-        steps: Vec::new(),
-        outcome: None,
-        judgement: None,
-    };
-    let failed = |error: String| Outcome::Failed { error };
-    let outcome = match (decoded, question.text.trim().is_empty()) {
-        (Err(e), _) => failed(format!("the image cannot be used: {e}")),
-        (Ok(_), true) => failed("the question is empty".into()),
-        (Ok(image), false) => {
-            let mut run = Run {
-                policy,
-                backend,
-                prompts,
-                config,
-                sampling,
-                image,
-                original: question.image,
-                conversation: Conversation::default(),
-                trace: &mut trace,
-                sink,
-                used: Used::default(),
-                last_pages: Vec::new(),
-            };
-            run.go(on_event).await
-        }
-    };
-    on_event(Event::Finished(&outcome));
-    trace.outcome = Some(outcome);
-    trace.seal();
-    sink.save(&trace);
-    trace
 }
 
 /// A run in progress.
@@ -212,7 +195,6 @@ struct Run<'r, P, B> {
     prompts: &'r Prompts,
     config: &'r AgentConfig,
     sampling: &'r SamplingParams,
-    image: RgbImage,
     original: &'r [u8],
     conversation: Conversation,
     trace: &'r mut Trace,
@@ -223,6 +205,11 @@ struct Run<'r, P, B> {
 }
 
 impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
+    /// The question's image, decoded.
+    fn image(&self) -> &RgbImage {
+        &self.conversation.images[0]
+    }
+
     async fn go(&mut self, on_event: &mut dyn FnMut(Event<'_>)) -> Outcome {
         let system = match self.config.mode {
             Mode::Gog => {
@@ -238,7 +225,7 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
         self.conversation
             .messages
             .push(Message::text(Role::System, system.trim_end()));
-        let image = self.conversation.add_image(self.image.clone());
+        let image = Part::Image { index: 0 };
         let asked = self
             .prompts
             .fill("question.txt", &[("question", self.trace.question.trim())]);
@@ -394,7 +381,7 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
                         let pixels = match boxes::to_original(
                             *bbox,
                             self.trace.settings.box_convention,
-                            self.image.dimensions(),
+                            self.image().dimensions(),
                             self.config.crop,
                         ) {
                             Ok(pixels) => pixels,
@@ -403,7 +390,10 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
                                 return;
                             }
                         };
-                        (Some(pixels), png(&crop_of(&self.image, pixels)))
+                        (
+                            Some(pixels),
+                            gog_search::image::encode_png(&crop_of(self.image(), pixels)),
+                        )
                     }
                 };
                 let request = SearchRequest::Image {
@@ -593,12 +583,4 @@ fn thumbnail(url: &str) -> Option<RgbImage> {
 fn crop_of(image: &RgbImage, pixels: boxes::PixelBox) -> RgbImage {
     image::imageops::crop_imm(image, pixels.x1, pixels.y1, pixels.width(), pixels.height())
         .to_image()
-}
-
-fn png(picture: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    picture
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .expect("PNG encoding to memory cannot fail");
-    out
 }

@@ -218,9 +218,9 @@ impl Trace {
 
     /// The content id this trace should carry.
     pub fn content_id(&self) -> String {
-        let mut unnamed = self.clone();
-        unnamed.id.clear();
-        format!("sha256:{}", sha256_hex(unnamed.canonical_json().as_bytes()))
+        let mut unnamed = serde_json::to_value(self).expect("a trace is plain data");
+        unnamed["id"] = serde_json::Value::from("");
+        format!("sha256:{}", sha256_hex(canonical(&unnamed).as_bytes()))
     }
 
     /// Sets `id` to the content id; called whenever the trace is saved.
@@ -258,14 +258,6 @@ impl Trace {
 /// natively, storage in the browser).
 pub trait TraceSink {
     fn save(&mut self, trace: &Trace);
-}
-
-/// A sink that keeps nothing.
-#[derive(Debug, Default)]
-pub struct NoSink;
-
-impl TraceSink for NoSink {
-    fn save(&mut self, _trace: &Trace) {}
 }
 
 /// JSON with object keys sorted, whatever the map type serde_json was built with.

@@ -7,7 +7,6 @@
 )]
 
 use std::collections::VecDeque;
-use std::io::Cursor;
 
 use gog_agent::agent::{Agent, AgentConfig, Event, Question};
 use gog_agent::boxes::{BoxConvention, PixelBox};
@@ -22,7 +21,7 @@ use gog_search::backend::{ImageResult, Page, TextResult};
 use gog_search::corpus::EntityKind;
 use gog_search::fixture::made_up_bundle;
 use gog_search::{Bundle, OfflineBackend, SearchBackend, SearchError};
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 
 /// Test double for the model: replies with the scripted texts in order, and keeps the
 /// transcript of every conversation it was asked to continue.
@@ -156,7 +155,7 @@ fn world() -> World {
         );
         image::imageops::replace(&mut scene, &fitted, i64::from(at.x1), i64::from(at.y1));
     }
-    let png = encode(&scene);
+    let png = gog_search::image::encode_png(&scene);
     World {
         backend: OfflineBackend::new(bundle),
         scene,
@@ -166,12 +165,13 @@ fn world() -> World {
     }
 }
 
-fn encode(picture: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .unwrap();
-    out
+impl World {
+    fn question(&self) -> Question<'_> {
+        Question {
+            text: "Which country's flag is on the left?",
+            image: &self.png,
+        }
+    }
 }
 
 fn call(name: &str, arguments: &str) -> String {
@@ -193,11 +193,12 @@ fn thousandths(b: PixelBox) -> String {
     )
 }
 
-fn agent(prompts: &Prompts, config: &AgentConfig, sampling: &SamplingParams) -> Agent {
+/// The agent with `family`'s built-in prompts and default sampling.
+fn agent(family: Family, config: &AgentConfig) -> Agent {
     Agent {
-        prompts: prompts.clone(),
+        prompts: Prompts::built_in(family),
         config: config.clone(),
-        sampling: *sampling,
+        sampling: SamplingParams::default(),
     }
 }
 
@@ -211,36 +212,38 @@ fn exact() -> AgentConfig {
     }
 }
 
+/// Runs `agent` on `question`, keeping what the sink saw and every streamed piece of text.
+fn run_on(
+    agent: &Agent,
+    policy: &mut ScriptedPolicy,
+    backend: &impl SearchBackend,
+    question: Question<'_>,
+) -> (Trace, CountingSink, Vec<String>) {
+    let mut sink = CountingSink::default();
+    let mut texts = Vec::new();
+    let trace = pollster::block_on(
+        agent.run(policy, backend, question, &mut sink, &mut |event| {
+            if let Event::Text(text) = event {
+                texts.push(text.to_string());
+            }
+        }),
+    );
+    (trace, sink, texts)
+}
+
+/// The world's question, asked of a Qwen3-VL-prompted agent.
 fn go(
     world: &World,
     policy: &mut ScriptedPolicy,
     config: &AgentConfig,
     backend: &impl SearchBackend,
 ) -> (Trace, CountingSink, Vec<String>) {
-    let mut sink = CountingSink::default();
-    let mut texts = Vec::new();
-    let trace = pollster::block_on(
-        agent(
-            &Prompts::built_in(Family::Qwen3Vl),
-            config,
-            &SamplingParams::default(),
-        )
-        .run(
-            policy,
-            backend,
-            Question {
-                text: "Which country's flag is on the left?",
-                image: &world.png,
-            },
-            &mut sink,
-            &mut |event| {
-                if let Event::Text(text) = event {
-                    texts.push(text.to_string());
-                }
-            },
-        ),
-    );
-    (trace, sink, texts)
+    run_on(
+        &agent(Family::Qwen3Vl, config),
+        policy,
+        backend,
+        world.question(),
+    )
 }
 
 fn image_request(trace: &Trace, step: usize) -> (Option<PixelBox>, String) {
@@ -312,7 +315,10 @@ fn every_action_runs_and_a_gaze_searches_exactly_its_crop() {
     let (crop, sha) = image_request(&trace, 1);
     assert_eq!(crop, Some(LEFT));
     let expected = image::imageops::crop_imm(&world.scene, LEFT.x1, LEFT.y1, 128, 96).to_image();
-    assert_eq!(sha, gog_search::bundle::sha256_hex(&encode(&expected)));
+    assert_eq!(
+        sha,
+        gog_search::bundle::sha256_hex(&gog_search::image::encode_png(&expected))
+    );
     assert_eq!(top_page(&trace, 1), world.left_page);
     // Text search, then reading its first result.
     assert_eq!(top_page(&trace, 2), world.left_page);
@@ -560,23 +566,19 @@ fn the_baselines_fix_what_the_model_may_do() {
 fn bad_inputs_and_failing_searches_end_or_continue_visibly() {
     let world = world();
     let mut policy = ScriptedPolicy::new(BoxConvention::Thousandths, &[ANSWER]);
-    let mut sink = CountingSink::default();
-    let prompts = Prompts::built_in(Family::Qwen3Vl);
-    let sampling = SamplingParams::default();
     for (question, image, expected) in [
         ("What?", &b"not an image"[..], "the image cannot be used"),
         ("  ", &world.png[..], "the question is empty"),
     ] {
-        let trace = pollster::block_on(agent(&prompts, &exact(), &sampling).run(
+        let (trace, ..) = run_on(
+            &agent(Family::Qwen3Vl, &exact()),
             &mut policy,
             &world.backend,
             Question {
                 text: question,
                 image,
             },
-            &mut sink,
-            &mut |_| {},
-        ));
+        );
         match trace.outcome {
             Some(Outcome::Failed { error }) => assert!(error.contains(expected), "{error}"),
             other => panic!("{other:?}"),
@@ -682,23 +684,11 @@ fn each_familys_prompts_match_their_golden_transcript() {
                 ANSWER,
             ],
         );
-        let mut sink = CountingSink::default();
-        let trace = pollster::block_on(
-            agent(
-                &Prompts::built_in(family),
-                &exact(),
-                &SamplingParams::default(),
-            )
-            .run(
-                &mut policy,
-                &world.backend,
-                Question {
-                    text: "Which country's flag is on the left?",
-                    image: &world.png,
-                },
-                &mut sink,
-                &mut |_| {},
-            ),
+        let (trace, ..) = run_on(
+            &agent(family, &exact()),
+            &mut policy,
+            &world.backend,
+            world.question(),
         );
         assert!(matches!(trace.outcome, Some(Outcome::Answered { .. })));
         let transcript = policy.seen.last().unwrap();
@@ -775,4 +765,28 @@ fn a_trace_replays_without_model_or_network_and_a_rerun_reports_whether_it_match
         &diverged.steps[1].search.as_ref().unwrap().results,
         SearchResults::Failed(e) if e.contains("recorded no text search")
     ));
+}
+
+#[test]
+fn thumbnails_are_shown_as_pictures_when_the_model_takes_them() {
+    let world = world();
+    let with_thumbnails = AgentConfig {
+        show_thumbnails: true,
+        results_per_search: 2,
+        ..exact()
+    };
+    let mut policy = ScriptedPolicy::new(
+        BoxConvention::Thousandths,
+        &[&call("image_search", "{}"), ANSWER],
+    );
+    go(&world, &mut policy, &with_thumbnails, &world.backend);
+    let second = &policy.seen[1];
+    let first_result = second.find("1. ").unwrap();
+    let second_result = second.find("2. ").unwrap();
+    let first_picture = second.find("<image 1>").unwrap();
+    assert!(
+        first_result < first_picture && first_picture < second_result,
+        "{second}"
+    );
+    assert!(second.contains("<image 2>"), "{second}");
 }

@@ -293,7 +293,7 @@ fn flags(
             aliases,
             description.clone(),
             facts,
-            raster::png(&picture)?,
+            gog_search::image::encode_png(&picture),
             "image/png",
             format!("{description} {text}"),
             Provenance {
@@ -489,7 +489,7 @@ fn logos(g: &mut Gathered, tgz: &[u8]) -> anyhow::Result<()> {
             icon.aliases.map(|a| a.aka).unwrap_or_default(),
             description.clone(),
             facts,
-            raster::png(&picture)?,
+            gog_search::image::encode_png(&picture),
             "image/png",
             format!("{description} Brand colour: #{}.", icon.hex),
             Provenance {

@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use anyhow::{Context, anyhow};
-use image::{ImageFormat, RgbImage, RgbaImage, imageops};
+use image::{RgbImage, RgbaImage, imageops};
 
 /// Longest side of a stored photo.
 pub const PHOTO_SIDE: u32 = 384;
@@ -64,12 +64,6 @@ pub fn photo(encoded: &[u8]) -> anyhow::Result<RgbImage> {
         nh.max(1),
         imageops::FilterType::Lanczos3,
     ))
-}
-
-pub fn png(img: &RgbImage) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)?;
-    Ok(out)
 }
 
 pub fn jpeg(img: &RgbImage) -> anyhow::Result<Vec<u8>> {

@@ -162,8 +162,11 @@ mod native {
             let gold = &pages[&target.entity];
             for crop in [Crop::Tight, Crop::Loose, Crop::Whole] {
                 let query = match crop {
-                    Crop::Tight => png(&cropped(&scene, target.bbox_2d)),
-                    Crop::Loose => png(&cropped(&scene, loose(record, target.bbox_2d))),
+                    Crop::Tight => gog_search::image::encode_png(&cropped(&scene, target.bbox_2d)),
+                    Crop::Loose => gog_search::image::encode_png(&cropped(
+                        &scene,
+                        loose(record, target.bbox_2d),
+                    )),
                     Crop::Whole => scene_bytes.clone(),
                 };
                 let started = Instant::now();
@@ -303,14 +306,6 @@ mod native {
 
     fn cropped(scene: &image::RgbImage, [x1, y1, x2, y2]: [u32; 4]) -> image::RgbImage {
         image::imageops::crop_imm(scene, x1, y1, x2 - x1, y2 - y1).to_image()
-    }
-
-    fn png(picture: &image::RgbImage) -> Vec<u8> {
-        let mut out = Vec::new();
-        picture
-            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-            .expect("PNG encoding to memory");
-        out
     }
 
     /// Fills `target/bench/search.browser/` for the browser half: the bundle's files (hard links

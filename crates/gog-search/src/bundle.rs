@@ -299,9 +299,8 @@ fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, SearchError> {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::io::Cursor;
 
-    use image::{ImageFormat, Rgb, RgbImage};
+    use image::{Rgb, RgbImage};
 
     use super::*;
     use crate::backend::OfflineBackend;
@@ -319,11 +318,9 @@ mod tests {
 
     /// A two-band flag: `top` over `bottom`.
     fn flag(top: [u8; 3], bottom: [u8; 3]) -> Vec<u8> {
-        let img = RgbImage::from_fn(90, 60, |_, y| Rgb(if y < 30 { top } else { bottom }));
-        let mut png = Vec::new();
-        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-            .unwrap();
-        png
+        crate::image::encode_png(&RgbImage::from_fn(90, 60, |_, y| {
+            Rgb(if y < 30 { top } else { bottom })
+        }))
     }
 
     fn parts() -> BundleParts {

@@ -4,9 +4,8 @@
 //! country `i % 12`; logos have brand colours.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 
 use crate::Bundle;
 use crate::bundle::BundleParts;
@@ -72,10 +71,7 @@ pub fn made_up_bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
                 ),
             };
             let drawn = picture(n, 96 + (n % 5) * 16, 64 + (n % 3) * 16);
-            let mut encoded = Vec::new();
-            drawn
-                .write_to(&mut Cursor::new(&mut encoded), ImageFormat::Png)
-                .expect("PNG to memory");
+            let encoded = crate::image::encode_png(&drawn);
             descriptors.push(Prepared::new(&drawn).describe_whole());
             let page = format!("page:{id}");
             documents.push(Document {

@@ -50,6 +50,16 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
     Ok(over_white(decoded.into_rgba8()))
 }
 
+/// A picture as lossless PNG bytes: how crops are handed to a search, and how drawings are
+/// stored. Encoding to memory has no I/O to fail; an error would be a bug in the encoder.
+pub fn encode_png(picture: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    picture
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        .expect("PNG encoding to memory does not fail");
+    out
+}
+
 /// Composites RGBA over white.
 fn over_white(rgba: image::RgbaImage) -> RgbImage {
     let (w, h) = rgba.dimensions();
@@ -68,11 +78,7 @@ mod tests {
     use super::*;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        RgbImage::new(w, h)
-            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-            .unwrap();
-        out
+        encode_png(&RgbImage::new(w, h))
     }
 
     #[test]
