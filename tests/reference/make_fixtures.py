@@ -150,7 +150,9 @@ TINY_TEXT = dict(
     num_attention_heads=2,
     num_key_value_heads=1,
     initializer_range=INIT_RANGE,
-    max_position_embeddings=512,
+    # Long enough for the agent's prompts, which this tiny vocabulary spells almost letter by
+    # letter, over several turns.
+    max_position_embeddings=16384,
     rms_norm_eps=1e-6,
     bos_token_id=ENDOFTEXT,
     eos_token_id=IM_END,

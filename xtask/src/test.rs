@@ -124,13 +124,14 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.
-const WASM_PACKAGES: [&str; 7] = [
+const WASM_PACKAGES: [&str; 8] = [
     "gog-agent",
     "gog-app",
     "gog-proxy-worker",
     "gog-scenes",
     "gog-search",
     "gog-vlm",
+    "gog-vlm-policy",
     "gog-webgpu",
 ];
 

@@ -127,7 +127,6 @@ impl Agent {
         let decoded = gog_search::image::decode(question.image);
         let size = decoded.as_ref().map_or((0, 0), RgbImage::dimensions);
         let convention = policy.box_convention(size);
-        let prompts_json = serde_json::to_vec(&prompts.files).expect("prompt files are strings");
         let mut trace = Trace {
             version: TRACE_VERSION,
             id: String::new(),
@@ -138,9 +137,10 @@ impl Agent {
                 max_turns: config.max_turns,
                 budgets: config.budgets(),
                 results_per_search: config.results_per_search,
+                show_thumbnails: config.show_thumbnails,
                 crop: config.crop,
                 box_convention: convention,
-                prompts_sha256: gog_search::bundle::sha256_hex(&prompts_json),
+                prompts_sha256: prompts.sha256(),
             },
             question: question.text.to_string(),
             image: InputImage {

@@ -63,6 +63,36 @@ pub fn judge(answer: &str, gold: &[String]) -> Judgement {
     }
 }
 
+/// The instruction an LLM judge is given: the question, the gold answers and the answer to
+/// judge, and the one-line verdict expected (`Judgement: 1` or `Judgement: 0`, the format the
+/// peers' judges use).
+pub fn llm_prompt(question: &str, answer: &str, gold: &[String]) -> String {
+    format!(
+        "You judge whether an answer to a visual question is correct.\n\
+         Question: {question}\n\
+         Correct answers (any one counts): {}\n\
+         Answer to judge: {answer}\n\n\
+         The answer is correct when it means the same as one of the correct answers, even if it \
+         is worded differently, abbreviated, or adds harmless detail. It is wrong when it names \
+         something else, hedges between options, or says it does not know.\n\
+         Reply with exactly one line: \"Judgement: 1\" if correct, \"Judgement: 0\" if wrong.",
+        gold.join(" | ")
+    )
+}
+
+/// The verdict in an LLM judge's reply: the last `Judgement: 1` or `Judgement: 0` in it, if
+/// any.
+pub fn parse_llm_verdict(reply: &str) -> Option<bool> {
+    const KEY: &str = "judgement:";
+    let lowered = reply.to_lowercase();
+    let at = lowered.rfind(KEY)?;
+    match lowered[at + KEY.len()..].trim_start().chars().next()? {
+        '1' => Some(true),
+        '0' => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +114,24 @@ mod tests {
         assert_eq!(judge("Lyon", &gold).token_f1, 0.0);
         // Repeated words count once per occurrence in the gold.
         assert!((token_f1("new new york", "new york") - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reads_the_llm_judges_verdict() {
+        let prompt = llm_prompt("Capital?", "Paris", &["Paris".into(), "Paname".into()]);
+        assert!(prompt.contains("Paris | Paname"), "{prompt}");
+        assert_eq!(parse_llm_verdict("Judgement: 1"), Some(true));
+        assert_eq!(
+            parse_llm_verdict("The answer differs.\njudgement:0"),
+            Some(false)
+        );
+        assert_eq!(
+            parse_llm_verdict("Judgement: 0 at first, but on reflection Judgement: 1"),
+            Some(true),
+            "the last verdict counts"
+        );
+        assert_eq!(parse_llm_verdict("Judgement: maybe"), None);
+        assert_eq!(parse_llm_verdict("I think it is right."), None);
+        assert_eq!(parse_llm_verdict("JUDGEMENT:"), None);
     }
 }

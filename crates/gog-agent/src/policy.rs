@@ -17,6 +17,10 @@ pub struct ModelInfo {
     pub quantisation: String,
     /// sha256 of each weight file, by file name.
     pub weights: std::collections::BTreeMap<String, String>,
+    /// The most language-model tokens one image may take (larger images are shrunk): it
+    /// changes what the model sees, so a re-run must use the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_image_tokens: Option<u64>,
 }
 
 /// How replies are sampled.

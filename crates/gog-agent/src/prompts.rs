@@ -117,6 +117,19 @@ impl Prompts {
         .unwrap_or_else(|missing| unreachable!("built-in prompts are complete: {missing}"))
     }
 
+    /// The built-in prompts of `family` with files found by `read(directory, name)` in their
+    /// place: a replacement directory need hold only the files it changes. For each file the
+    /// replacement's family directory is tried, then its `common`, then the built-in ones.
+    pub fn overridden(family: Family, mut read: impl FnMut(&str, &str) -> Option<String>) -> Self {
+        let mut prompts = Self::built_in(family);
+        for (name, text) in &mut prompts.files {
+            if let Some(replacement) = read(family.dir(), name).or_else(|| read("common", name)) {
+                *text = replacement;
+            }
+        }
+        prompts
+    }
+
     /// Prompts of `family` from files found by `read(directory, name)` (the family's directory
     /// first, then `common`).
     pub fn resolve(
@@ -134,6 +147,12 @@ impl Prompts {
             files.insert(name.to_string(), text);
         }
         Ok(Prompts { family, files })
+    }
+
+    /// The SHA-256 of the files as canonical JSON (a map sorted by name): what a trace records.
+    pub fn sha256(&self) -> String {
+        let json = serde_json::to_vec(&self.files).expect("prompt files are strings");
+        gog_search::bundle::sha256_hex(&json)
     }
 
     /// File `name` with its placeholders filled.
@@ -183,6 +202,25 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(missing.name, "error.txt");
+    }
+
+    #[test]
+    fn a_partial_replacement_directory_keeps_the_rest_built_in() {
+        let built_in = Prompts::built_in(Family::Qwen2_5Vl);
+        let overridden = Prompts::overridden(Family::Qwen2_5Vl, |dir, name| match (dir, name) {
+            ("common", "reflection.txt") => Some("Common reflection.".into()),
+            ("qwen2_5_vl", "error.txt") => Some("Family error.".into()),
+            ("common", "error.txt") => Some("Loses to the family's.".into()),
+            _ => None,
+        });
+        assert_eq!(overridden.files["reflection.txt"], "Common reflection.");
+        assert_eq!(overridden.files["error.txt"], "Family error.");
+        for (name, text) in &overridden.files {
+            if name != "reflection.txt" && name != "error.txt" {
+                assert_eq!(text, &built_in.files[name], "{name}");
+            }
+        }
+        assert_ne!(overridden.sha256(), built_in.sha256());
     }
 
     #[test]

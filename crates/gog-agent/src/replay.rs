@@ -7,8 +7,15 @@ use std::fmt::Write as _;
 use gog_search::backend::{ImageResult, Page, TextResult};
 use gog_search::{SearchBackend, SearchError};
 
+use base64::Engine as _;
+
+use crate::agent::{Agent, AgentConfig};
+use crate::prompts::Prompts;
 use crate::protocol::Action;
-use crate::trace::{Outcome, SearchRequest, SearchResults, Trace};
+use crate::trace::{Outcome, SearchRequest, SearchResults, Step, Trace};
+
+/// The most characters of an unparsable turn that [`render`] shows.
+const RAW_SHOWN: usize = 300;
 
 /// The run as text: every step with its box, request and results, then how it ended.
 pub fn render(trace: &Trace) -> String {
@@ -32,72 +39,131 @@ pub fn render(trace: &Trace) -> String {
     let _ = writeln!(w, "question: {}", trace.question);
     for step in &trace.steps {
         let _ = writeln!(w, "\n[{}] {:?}", step.index + 1, step.actor);
-        if let Some(think) = &step.think {
-            let _ = writeln!(w, "  thinks: {think}");
-        }
-        match (&step.action, &step.search) {
-            (Some(Action::Answer { text }), _) => {
-                let _ = writeln!(w, "  answers: {text}");
+        match (&step.think, &step.action) {
+            (Some(think), _) => {
+                let _ = writeln!(w, "  thinks: {think}");
             }
-            (_, Some(search)) => {
-                let request = match &search.request {
-                    SearchRequest::Image { crop: None, .. } => {
-                        "glance: image search of the whole image".to_string()
-                    }
-                    SearchRequest::Image { crop: Some(c), .. } => {
-                        format!(
-                            "gaze: image search of [{}, {}, {}, {}]",
-                            c.x1, c.y1, c.x2, c.y2
-                        )
-                    }
-                    SearchRequest::Text { query } => format!("text search \"{query}\""),
-                    SearchRequest::Read { result, page } => {
-                        format!("reads result {result} ({page})")
-                    }
+            // A turn that did not parse is shown as written, up to a point.
+            (None, None) => {
+                let shown: String = step.raw.chars().take(RAW_SHOWN).collect();
+                let more = if shown.len() < step.raw.len() {
+                    "…"
+                } else {
+                    ""
                 };
-                let _ = writeln!(
-                    w,
-                    "  {request} — {}, {:.1} ms",
-                    search.provider, search.latency_ms
-                );
-                match &search.results {
-                    SearchResults::Images(found) => {
-                        for (i, r) in found.iter().enumerate() {
-                            let _ = writeln!(w, "    {}. {} ({:.2})", i + 1, r.title, r.score);
-                        }
-                    }
-                    SearchResults::Texts(found) => {
-                        for (i, r) in found.iter().enumerate() {
-                            let _ = writeln!(w, "    {}. {}", i + 1, r.title);
-                        }
-                    }
-                    SearchResults::Page(page) => {
-                        let _ = writeln!(
-                            w,
-                            "    {} ({} characters)",
-                            page.title,
-                            page.text.chars().count()
-                        );
-                    }
-                    SearchResults::Failed(error) => {
-                        let _ = writeln!(w, "    failed: {error}");
+                let _ = writeln!(w, "  wrote: {shown}{more}");
+            }
+            (None, Some(_)) => {}
+        }
+        w.push_str(&render_effects(step));
+    }
+    let _ = writeln!(w, "\n{}", render_outcome(trace.outcome.as_ref()));
+    out
+}
+
+/// What a step did, as text: its answer, or its search with the box and results, and the error
+/// the model was shown. `gog ask` prints it after streaming the step's text.
+pub fn render_effects(step: &Step) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    match (&step.action, &step.search) {
+        (Some(Action::Answer { text }), _) => {
+            let _ = writeln!(w, "  answers: {text}");
+        }
+        (_, Some(search)) => {
+            let request = match &search.request {
+                SearchRequest::Image { crop: None, .. } => {
+                    "glance: image search of the whole image".to_string()
+                }
+                SearchRequest::Image { crop: Some(c), .. } => {
+                    format!(
+                        "gaze: image search of [{}, {}, {}, {}]",
+                        c.x1, c.y1, c.x2, c.y2
+                    )
+                }
+                SearchRequest::Text { query } => format!("text search \"{query}\""),
+                SearchRequest::Read { result, page } => {
+                    format!("reads result {result} ({page})")
+                }
+            };
+            let _ = writeln!(
+                w,
+                "  {request} — {}, {:.1} ms",
+                search.provider, search.latency_ms
+            );
+            match &search.results {
+                SearchResults::Images(found) => {
+                    for (i, r) in found.iter().enumerate() {
+                        let _ = writeln!(w, "    {}. {} ({:.2})", i + 1, r.title, r.score);
                     }
                 }
+                SearchResults::Texts(found) => {
+                    for (i, r) in found.iter().enumerate() {
+                        let _ = writeln!(w, "    {}. {}", i + 1, r.title);
+                    }
+                }
+                SearchResults::Page(page) => {
+                    let _ = writeln!(
+                        w,
+                        "    {} ({} characters)",
+                        page.title,
+                        page.text.chars().count()
+                    );
+                }
+                SearchResults::Failed(error) => {
+                    let _ = writeln!(w, "    failed: {error}");
+                }
             }
-            _ => {}
         }
-        if let Some(error) = &step.error {
-            let _ = writeln!(w, "  error shown to the model: {error}");
-        }
+        _ => {}
     }
-    let ending = match &trace.outcome {
+    if let Some(error) = &step.error {
+        let _ = writeln!(w, "  error shown to the model: {error}");
+    }
+    out
+}
+
+/// How a run ended, as one line.
+pub fn render_outcome(outcome: Option<&Outcome>) -> String {
+    match outcome {
         Some(Outcome::Answered { answer }) => format!("answer: {answer}"),
         Some(Outcome::Stopped { reason }) => format!("stopped without an answer: {reason:?}"),
         Some(Outcome::Failed { error }) => format!("failed: {error}"),
         None => "unfinished".to_string(),
-    };
-    let _ = writeln!(w, "\n{ending}");
-    out
+    }
+}
+
+/// The agent as the trace says it ran: its mode, turns, budgets, results per search,
+/// thumbnails, crop rules and sampling, with `prompts` (a trace records only their hash: compare
+/// it with [`prompts_match`]).
+pub fn rerun_agent(trace: &Trace, prompts: Prompts) -> Agent {
+    let settings = &trace.settings;
+    Agent {
+        prompts,
+        config: AgentConfig {
+            mode: settings.mode,
+            max_turns: settings.max_turns,
+            budgets: settings.budgets,
+            results_per_search: settings.results_per_search,
+            crop: settings.crop,
+            show_thumbnails: settings.show_thumbnails,
+            keep_image: trace.image.base64.is_some(),
+        },
+        sampling: trace.sampling,
+    }
+}
+
+/// Whether `prompts` are the ones the trace was made with.
+pub fn prompts_match(trace: &Trace, prompts: &Prompts) -> bool {
+    trace.settings.prompts_sha256 == prompts.sha256()
+}
+
+/// The question's image bytes, when the trace kept them.
+pub fn input_image(trace: &Trace) -> Option<Vec<u8>> {
+    let encoded = trace.image.base64.as_ref()?;
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
 }
 
 /// A search backend answering from a trace's recorded searches: re-runs need no network and

@@ -44,6 +44,8 @@ pub struct Settings {
     pub max_turns: u32,
     pub budgets: Budgets,
     pub results_per_search: usize,
+    /// Whether image results' thumbnails were shown to the model as pictures.
+    pub show_thumbnails: bool,
     pub crop: CropRules,
     /// How the model wrote boxes for this image.
     pub box_convention: BoxConvention,

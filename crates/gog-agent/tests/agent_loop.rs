@@ -48,6 +48,7 @@ impl Policy for ScriptedPolicy {
             family: Family::Qwen3Vl,
             quantisation: "none".into(),
             weights: Default::default(),
+            max_image_tokens: None,
         }
     }
 

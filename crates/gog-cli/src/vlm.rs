@@ -1,13 +1,13 @@
 //! `gog vlm …`: the model runtime from the command line, on the CPU.
 
+use crate::model::{ModelArgs, SamplingArgs};
 use anyhow::{Context, Result, bail};
 use gog_vlm::chat_template::ChatMessage;
 use gog_vlm::checkpoint::Checkpoint;
 use gog_vlm::nn::linear::Quantization;
 use gog_vlm::quant::QuantFormat;
 use gog_vlm::qwen_vl::{QwenVl, QwenVlConfig};
-use gog_vlm::sampling::Sampling;
-use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, StopReason};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,35 +22,16 @@ pub enum VlmCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// A Hugging Face model directory (config.json, safetensors, tokenizer files) or a model
-    /// package made by `gog convert`.
-    #[arg(long)]
-    model: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The image to ask about (PNG, JPEG or WebP).
     #[arg(long)]
     image: Option<PathBuf>,
     /// The question.
     #[arg(long)]
     prompt: String,
-    /// Stop after this many new tokens.
-    #[arg(long, default_value_t = 256)]
-    max_new_tokens: usize,
-    /// Sample at this temperature instead of decoding greedily.
-    #[arg(long)]
-    temperature: Option<f32>,
-    /// Nucleus sampling: keep the most likely tokens up to this probability.
-    #[arg(long, default_value_t = 0.9, requires = "temperature")]
-    top_p: f32,
-    /// Seed of the sampler, for repeatable samples.
-    #[arg(long, default_value_t = 0, requires = "temperature")]
-    seed: u64,
-    /// Cap the image at this many language-model tokens (the checkpoint's own limit otherwise).
-    #[arg(long)]
-    max_image_tokens: Option<u64>,
-    /// Quantise the decoder's weights for the CPU kernel: q8 or q4 (f32 otherwise; a quantised
-    /// package keeps its own format).
-    #[arg(long)]
-    quant: Option<QuantFormat>,
+    #[command(flatten)]
+    sampling: SamplingArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,31 +86,8 @@ fn generate(args: &GenerateArgs) -> Result<()> {
         .iter()
         .map(|p| read_image(p))
         .collect::<Result<_>>()?;
-    let started = Instant::now();
-    let files = ModelFiles::read(&args.model, |_| {})
-        .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
-    let options = LoadOptions { quant: args.quant };
-    let mut vlm = Vlm::load(files, ComputeDevice::cpu(), options)
-        .with_context(|| format!("cannot load the model in {}", args.model.display()))?;
-    if let Some(tokens) = args.max_image_tokens {
-        let processor = vlm.processor_mut();
-        *processor = processor.clone().with_token_budget(tokens);
-    }
-    eprintln!(
-        "loaded {:?} ({} layers) from {} in {:.2} s",
-        vlm.config().family,
-        vlm.config().text.num_hidden_layers,
-        args.model.display(),
-        started.elapsed().as_secs_f64()
-    );
-    let sampling = match args.temperature {
-        Some(temperature) => Sampling::TopP {
-            temperature,
-            top_p: args.top_p,
-            seed: args.seed,
-        },
-        None => Sampling::Greedy,
-    };
+    let mut vlm = crate::model::load(&args.model)?;
+    let params = args.sampling.params();
     let messages = [ChatMessage::user_with_images(images.len(), &args.prompt)];
     let started = Instant::now();
     let mut stdout = std::io::stdout().lock();
@@ -137,8 +95,8 @@ fn generate(args: &GenerateArgs) -> Result<()> {
         GenerateRequest {
             messages: &messages,
             images: &images,
-            sampling,
-            max_new_tokens: args.max_new_tokens,
+            sampling: gog_vlm_policy::sampling(&params),
+            max_new_tokens: params.max_new_tokens,
         },
         |piece| {
             // A closed pipe ends the output, not the generation.
@@ -150,7 +108,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let stop = match generation.stop {
         StopReason::StopToken(token) => format!("stop token {token}"),
-        StopReason::MaxTokens => format!("{} new tokens", args.max_new_tokens),
+        StopReason::MaxTokens => format!("{} new tokens", params.max_new_tokens),
         StopReason::ContextFull => "full context".into(),
     };
     eprintln!(

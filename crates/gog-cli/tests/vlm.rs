@@ -1,23 +1,11 @@
 //! `gog vlm generate` and `gog vlm check` as a person runs them, on the tiny reference models
 //! (Hugging Face directories written by transformers), and what they say about bad input.
 
+mod common;
+
+use common::{gog, picture, scratch, text, tiny, workspace};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tiny(family: &str) -> PathBuf {
-    workspace().join(format!("tests/fixtures/vlm/{family}-tiny"))
-}
-
-fn gog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gog"))
-        .args(args)
-        .output()
-        .expect("gog runs")
-}
+use std::process::Output;
 
 /// `gog vlm generate` on `model` about `image`, with `extra` arguments.
 fn generate(model: &Path, image: &Path, prompt: &str, extra: &[&str]) -> Output {
@@ -35,22 +23,11 @@ fn generate(model: &Path, image: &Path, prompt: &str, extra: &[&str]) -> Output 
     gog(&args)
 }
 
-/// The picture the CLI tests ask about.
-fn picture() -> PathBuf {
-    workspace().join("tests/fixtures/two-landmarks.png")
-}
-
 const QUESTION: &str = "When was the tower on the left finished?";
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A scratch copy of a tiny model directory that a test may damage.
 fn scratch_copy(family: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gog-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let dir = scratch(name);
     for entry in std::fs::read_dir(tiny(family)).expect("the tiny model") {
         let path = entry.expect("an entry").path();
         std::fs::copy(&path, dir.join(path.file_name().expect("a file name"))).expect("copied");

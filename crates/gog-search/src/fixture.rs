@@ -36,6 +36,17 @@ pub fn picture(i: u32, w: u32, h: u32) -> RgbImage {
 /// `(kind, count)` of made-up entities; flags are countries with facts, monuments stand in
 /// them, logos have brand colours.
 pub fn made_up_bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
+    let mut files = made_up_files(kinds);
+    let manifest = files.remove("manifest.json").expect("a manifest");
+    Bundle::load(&manifest, |name| {
+        Ok(files.remove(name).expect("every file"))
+    })
+    .expect("the bundle loads")
+}
+
+/// The files of [`made_up_bundle`]'s bundle by name, manifest included: what a test writes to
+/// a directory for a program that opens one.
+pub fn made_up_files(kinds: &[(EntityKind, u32)]) -> BTreeMap<String, Vec<u8>> {
     let mut entities = Vec::new();
     let mut documents = Vec::new();
     let mut thumbnails = Vec::new();
@@ -104,7 +115,7 @@ pub fn made_up_bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
             thumbnails.extend_from_slice(&encoded);
         }
     }
-    let mut files: BTreeMap<String, Vec<u8>> = BundleParts {
+    BundleParts {
         corpus_version: "test".into(),
         sources: vec![],
         entities,
@@ -116,10 +127,5 @@ pub fn made_up_bundle(kinds: &[(EntityKind, u32)]) -> Bundle {
     .into_files()
     .expect("a bundle's files")
     .into_iter()
-    .collect();
-    let manifest = files.remove("manifest.json").expect("a manifest");
-    Bundle::load(&manifest, |name| {
-        Ok(files.remove(name).expect("every file"))
-    })
-    .expect("the bundle loads")
+    .collect()
 }

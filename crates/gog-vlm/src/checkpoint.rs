@@ -233,21 +233,7 @@ impl Checkpoint {
     /// shards listed by `model.safetensors.index.json`.
     #[cfg(not(target_family = "wasm"))]
     pub fn open_dir(dir: &Path) -> Result<Self, CheckpointError> {
-        let index_path = dir.join("model.safetensors.index.json");
-        let files: Vec<PathBuf> = if index_path.exists() {
-            let index = std::fs::read_to_string(&index_path).map_err(|err| io(&index_path, err))?;
-            shard_names(&index)
-                .map_err(|message| CheckpointError::Index {
-                    file: index_path.display().to_string(),
-                    message,
-                })?
-                .into_iter()
-                .map(|name| dir.join(name))
-                .collect()
-        } else {
-            vec![dir.join("model.safetensors")]
-        };
-        let sources = files
+        let sources = Self::shard_paths(dir)?
             .into_iter()
             .map(|path| {
                 let source = FileShard::open(&path)?;
@@ -258,6 +244,25 @@ impl Checkpoint {
             })
             .collect::<Result<Vec<_>, CheckpointError>>()?;
         Self::from_sources(sources)
+    }
+
+    /// The shard files of a Hugging Face model directory: `model.safetensors`, or those listed by
+    /// `model.safetensors.index.json`.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>, CheckpointError> {
+        let index_path = dir.join("model.safetensors.index.json");
+        if !index_path.exists() {
+            return Ok(vec![dir.join("model.safetensors")]);
+        }
+        let index = std::fs::read_to_string(&index_path).map_err(|err| io(&index_path, err))?;
+        Ok(shard_names(&index)
+            .map_err(|message| CheckpointError::Index {
+                file: index_path.display().to_string(),
+                message,
+            })?
+            .into_iter()
+            .map(|name| dir.join(name))
+            .collect())
     }
 
     fn add_shard(

@@ -160,6 +160,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The lower-case hex of a finished streaming hash.
+pub fn sha256_hex_digest(hasher: Sha256) -> String {
+    hex(&hasher.finalize())
+}
+
 fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -137,6 +137,39 @@ impl ModelFiles {
         )
     }
 
+    /// The SHA-256 (lower-case hex) of each weight file of a model package or Hugging Face
+    /// directory, by file name: what a trace records about the weights. A package's come from
+    /// its manifest (and are checked when it loads); a directory's shards are read and hashed.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn weight_sha256(
+        dir: &std::path::Path,
+    ) -> Result<std::collections::BTreeMap<String, String>, LoadError> {
+        let manifest_path = dir.join(package::MANIFEST);
+        if manifest_path.exists() {
+            let manifest = std::fs::read_to_string(&manifest_path)
+                .map_err(|err| LoadError::io(&manifest_path, err))?;
+            let manifest = Manifest::from_json(&manifest)?;
+            return Ok(manifest
+                .shards
+                .into_iter()
+                .map(|file| (file.name, file.sha256))
+                .collect());
+        }
+        Checkpoint::shard_paths(dir)?
+            .into_iter()
+            .map(|path| {
+                let mut file =
+                    std::fs::File::open(&path).map_err(|err| LoadError::io(&path, err))?;
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut file, &mut hasher).map_err(|err| LoadError::io(&path, err))?;
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                Ok((name, package::sha256_hex_digest(hasher)))
+            })
+            .collect()
+    }
+
     /// Reads a Hugging Face model directory.
     #[cfg(not(target_family = "wasm"))]
     pub fn read_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
@@ -333,6 +366,11 @@ impl Vlm {
 
     pub fn config(&self) -> &QwenVlConfig {
         self.model.config()
+    }
+
+    /// How images are resized and patched for this model.
+    pub fn processor(&self) -> &ImageProcessorConfig {
+        &self.processor
     }
 
     pub fn tokenizer(&self) -> &TextTokenizer {
