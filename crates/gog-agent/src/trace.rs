@@ -263,7 +263,7 @@ pub trait TraceSink {
 }
 
 /// JSON with object keys sorted, whatever the map type serde_json was built with.
-fn canonical(value: &serde_json::Value) -> String {
+pub fn canonical(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::Object(map) => {
             let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();

@@ -10,6 +10,19 @@ pub enum ErrorCode {
     MethodNotAllowed,
     OriginNotAllowed,
     Misconfigured,
+    /// The body is over the route's limit.
+    PayloadTooLarge,
+    /// The image is not PNG, JPEG or WebP by its magic bytes.
+    UnsupportedMediaType,
+    /// The image's header declares more pixels than are allowed (a decompression bomb, or just
+    /// too large); nothing was decoded.
+    ImageTooLarge,
+    /// The request is malformed: bad JSON, a missing or out-of-range field, an empty query.
+    BadRequest,
+    /// A `/v1/read` token that this proxy did not issue, or that expired.
+    InvalidToken,
+    /// A shared trace whose content does not match its id or the trace schema.
+    InvalidTrace,
 }
 
 impl ErrorCode {
@@ -20,6 +33,11 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::OriginNotAllowed => 403,
             ErrorCode::Misconfigured => 500,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ImageTooLarge => 422,
+            ErrorCode::BadRequest | ErrorCode::InvalidTrace => 400,
+            ErrorCode::InvalidToken => 403,
         }
     }
 }

@@ -8,6 +8,9 @@ mod config;
 mod cors;
 mod error;
 mod health;
+pub mod input;
+pub mod read_token;
+pub mod request_key;
 mod router;
 
 pub use config::{ConfigError, ProxyConfig, SearchBackendKind};

@@ -10,9 +10,18 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 /// The shortest side worth describing: smaller crops carry too little to match.
 pub const MIN_SIDE: u32 = 8;
 
-/// Decodes PNG, JPEG or WebP bytes to RGB (alpha composited over white, as pictures with
-/// transparency are shown), refusing images over [`MAX_PIXELS`] before any pixel is decoded.
-pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
+/// What an image's header says, read without decoding a pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageHeader {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Reads the format from the magic bytes (never a declared content type) and the size from the
+/// header, refusing anything but PNG, JPEG and WebP and anything over [`MAX_PIXELS`]: a
+/// decompression bomb is refused before it is decoded.
+pub fn inspect(bytes: &[u8]) -> Result<ImageHeader, SearchError> {
     let undecodable = |e: &dyn std::fmt::Display| SearchError::UndecodableImage(e.to_string());
     let format = image::guess_format(bytes).map_err(|e| undecodable(&e))?;
     if !matches!(
@@ -33,6 +42,22 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
             max_pixels: MAX_PIXELS,
         });
     }
+    Ok(ImageHeader {
+        format,
+        width,
+        height,
+    })
+}
+
+/// Decodes PNG, JPEG or WebP bytes to RGB (alpha composited over white, as pictures with
+/// transparency are shown), refusing images over [`MAX_PIXELS`] before any pixel is decoded.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
+    let undecodable = |e: &dyn std::fmt::Display| SearchError::UndecodableImage(e.to_string());
+    let ImageHeader {
+        format,
+        width,
+        height,
+    } = inspect(bytes)?;
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(SearchError::ImageTooSmall {
             width,

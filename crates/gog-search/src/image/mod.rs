@@ -10,6 +10,6 @@ mod decode;
 mod descriptor;
 mod index;
 
-pub use decode::{MAX_PIXELS, MIN_SIDE, decode, encode_png};
+pub use decode::{ImageHeader, MAX_PIXELS, MIN_SIDE, decode, encode_png, inspect};
 pub use descriptor::{DESCRIPTOR_LEN, Descriptor, Prepared, QUERY_WINDOWS};
 pub use index::{ImageHit, ImageIndex};
