@@ -95,7 +95,8 @@ async fn check_device(device: ComputeDevice) {
             "{err}"
         );
         // A prompt longer than the context.
-        let long = ChatMessage::user_with_images(0, &"tower ".repeat(600));
+        let context = vlm.config().text.max_position_embeddings;
+        let long = ChatMessage::user_with_images(0, &"tower ".repeat(context + 100));
         let err = vlm
             .generate(
                 GenerateRequest {
@@ -110,7 +111,7 @@ async fn check_device(device: ComputeDevice) {
         assert!(
             matches!(
                 err,
-                GenerateError::Forward(ForwardError::ContextFull { limit: 512, .. })
+                GenerateError::Forward(ForwardError::ContextFull { limit, .. }) if limit == context
             ),
             "{err}"
         );
