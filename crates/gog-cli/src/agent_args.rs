@@ -1,8 +1,39 @@
 //! How the agent may act: the options `gog ask`, `gog eval` and `gog replay` share.
 
 use anyhow::{Result, bail};
-use gog_agent::{Agent, AgentConfig, Family, Mode, Prompts, SamplingParams};
+use gog_agent::{Agent, AgentConfig, Family, Mode, Policy, Prompts, SamplingParams};
+use gog_vlm_policy::VlmPolicy;
 use std::path::{Path, PathBuf};
+
+use crate::model::{ModelArgs, SamplingArgs};
+use crate::search::{Backend, SearchArgs};
+
+/// What running the agent takes: a model, where searches go, how the agent may act and how the
+/// model samples.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    #[command(flatten)]
+    pub agent: AgentArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+}
+
+impl RunArgs {
+    /// The search backend, the loaded model and the agent, ready to run; the backend first, so
+    /// a missing corpus is reported before a model is loaded.
+    pub fn prepare(&self) -> Result<(Backend, VlmPolicy, Agent)> {
+        let backend = self.search.backend()?;
+        let policy = crate::model::load_policy(&self.model)?;
+        let agent = self
+            .agent
+            .agent(policy.info().family, self.sampling.params())?;
+        Ok((backend, policy, agent))
+    }
+}
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct AgentArgs {

@@ -2,15 +2,11 @@
 //! after every step.
 
 use anyhow::{Context, Result, bail};
-use gog_agent::{Outcome, Policy, Question, Trace};
+use gog_agent::{Outcome, Question};
 use std::path::PathBuf;
-use std::time::Instant;
 
-use crate::agent_args::AgentArgs;
-use crate::live::LivePrinter;
-use crate::model::{ModelArgs, SamplingArgs};
-use crate::search::SearchArgs;
-use crate::trace_file::TraceFile;
+use crate::agent_args::RunArgs;
+use crate::live::run_live;
 
 #[derive(Debug, clap::Args)]
 pub struct AskArgs {
@@ -21,13 +17,7 @@ pub struct AskArgs {
     #[arg(long)]
     question: String,
     #[command(flatten)]
-    model: ModelArgs,
-    #[command(flatten)]
-    search: SearchArgs,
-    #[command(flatten)]
-    agent: AgentArgs,
-    #[command(flatten)]
-    sampling: SamplingArgs,
+    run: RunArgs,
     /// Save the trace here, rewritten after every step (`gog replay` reads it).
     #[arg(long)]
     trace_out: Option<PathBuf>,
@@ -53,41 +43,20 @@ pub fn read_image_bytes(path: &std::path::Path) -> Result<Vec<u8>> {
 
 pub fn run(args: &AskArgs) -> Result<()> {
     let image = read_image_bytes(&args.image)?;
-    let backend = args.search.backend()?;
-    let mut policy = crate::model::load_policy(&args.model)?;
-    let agent = args
-        .agent
-        .agent(policy.info().family, args.sampling.params())?;
-    let mut sink = TraceFile::new(args.trace_out.as_deref());
-    let mut printer = LivePrinter::new();
-    println!("question: {}", args.question);
-    let started = Instant::now();
-    let trace = pollster::block_on(agent.run(
+    let (backend, mut policy, agent) = args.run.prepare()?;
+    let question = Question {
+        text: &args.question,
+        image: &image,
+    };
+    let trace = run_live(
+        &agent,
         &mut policy,
         &backend,
-        Question {
-            text: &args.question,
-            image: &image,
-        },
-        &mut sink,
-        &mut |event| printer.show(event),
-    ));
-    summarise(&trace, started.elapsed().as_secs_f64());
-    crate::trace_file::report(&sink, &trace.id)?;
+        question,
+        args.trace_out.as_deref(),
+    )?;
     if let Some(Outcome::Failed { error }) = &trace.outcome {
         bail!("the run failed: {error}");
     }
     Ok(())
-}
-
-/// One line of counts for stderr.
-pub fn summarise(trace: &Trace, seconds: f64) {
-    let searches = trace.steps.iter().filter(|s| s.search.is_some()).count();
-    let tokens: usize = trace.steps.iter().map(|s| s.tokens.len()).sum();
-    let model_s: f64 = trace.steps.iter().map(|s| s.model_ms).sum::<f64>() / 1e3;
-    eprintln!(
-        "{} steps, {searches} searches, {tokens} tokens generated in {model_s:.2} s ({:.1} tokens/s); {seconds:.2} s in all",
-        trace.steps.len(),
-        tokens as f64 / model_s.max(1e-9),
-    );
 }

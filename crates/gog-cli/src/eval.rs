@@ -13,10 +13,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::agent_args::AgentArgs;
+use crate::agent_args::RunArgs;
 use crate::llm_judge::JudgeArgs;
-use crate::model::{ModelArgs, SamplingArgs};
-use crate::search::SearchArgs;
 use crate::trace_file::TraceFile;
 
 #[derive(Debug, clap::Args)]
@@ -29,13 +27,7 @@ pub struct EvalArgs {
     #[arg(long)]
     limit: Option<usize>,
     #[command(flatten)]
-    model: ModelArgs,
-    #[command(flatten)]
-    search: SearchArgs,
-    #[command(flatten)]
-    agent: AgentArgs,
-    #[command(flatten)]
-    sampling: SamplingArgs,
+    run: RunArgs,
     #[command(flatten)]
     judge: JudgeArgs,
     /// Save every question's trace here, as ID.json.
@@ -107,11 +99,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         bail!("{} holds no questions", args.set.display());
     }
     let base = args.set.parent().unwrap_or(Path::new("."));
-    let backend = args.search.backend()?;
-    let mut policy = crate::model::load_policy(&args.model)?;
-    let agent = args
-        .agent
-        .agent(policy.info().family, args.sampling.params())?;
+    let (backend, mut policy, agent) = args.run.prepare()?;
     let llm = args.judge.judge();
     let bar = ProgressBar::new(records.len() as u64).with_style(
         ProgressStyle::with_template(

@@ -8,12 +8,10 @@ use gog_agent::replay::{
 };
 use gog_agent::{Policy, Question};
 use std::path::PathBuf;
-use std::time::Instant;
 
-use crate::live::LivePrinter;
+use crate::live::run_live;
 use crate::model::ModelArgs;
 use crate::search::read_trace;
-use crate::trace_file::TraceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
@@ -64,22 +62,17 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
     }
     let agent = rerun_agent(&original, prompts);
     let backend = RecordedBackend::from_trace(&original);
-    let mut sink = TraceFile::new(args.trace_out.as_deref());
-    let mut printer = LivePrinter::new();
-    println!("question: {}", original.question);
-    let started = Instant::now();
-    let rerun = pollster::block_on(agent.run(
+    let question = Question {
+        text: &original.question,
+        image: &image,
+    };
+    let rerun = run_live(
+        &agent,
         &mut policy,
         &backend,
-        Question {
-            text: &original.question,
-            image: &image,
-        },
-        &mut sink,
-        &mut |event| printer.show(event),
-    ));
-    crate::ask::summarise(&rerun, started.elapsed().as_secs_f64());
-    crate::trace_file::report(&sink, &rerun.id)?;
+        question,
+        args.trace_out.as_deref(),
+    )?;
     let report = compare(&original, &rerun);
     if report.identical() {
         println!(
