@@ -23,6 +23,10 @@ pub enum ErrorCode {
     InvalidToken,
     /// A shared trace whose content does not match its id or the trace schema.
     InvalidTrace,
+    /// In replay mode, a search that was never recorded.
+    NotRecorded,
+    /// The search provider or the store failed; the agent tells the model and carries on.
+    UpstreamFailed,
 }
 
 impl ErrorCode {
@@ -38,6 +42,8 @@ impl ErrorCode {
             ErrorCode::ImageTooLarge => 422,
             ErrorCode::BadRequest | ErrorCode::InvalidTrace => 400,
             ErrorCode::InvalidToken => 403,
+            ErrorCode::NotRecorded => 404,
+            ErrorCode::UpstreamFailed => 502,
         }
     }
 }

@@ -12,6 +12,9 @@ pub mod input;
 pub mod read_token;
 pub mod request_key;
 mod router;
+pub mod search_api;
+pub mod shared_traces;
+pub mod store;
 
 pub use config::{ConfigError, ProxyConfig, SearchBackendKind};
 pub use cors::{AllowedOrigins, OriginError};

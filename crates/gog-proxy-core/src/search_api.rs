@@ -1,0 +1,276 @@
+//! The search routes' work, over any [`SearchBackend`] and a [`Store`]: validate the request,
+//! key it by its canonical form, then answer by mode — `offline` and `live` from the backend
+//! (`live` reusing stored results), `record` from the backend while storing what it returned,
+//! `replay` from the store alone, a miss being an explicit error. Every result carries a read
+//! token, so `/v1/read` reads only pages this proxy returned.
+
+use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::{SearchBackend, SearchError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::input::{MAX_JSON_BYTES, check_image, check_k, check_query, check_size};
+use crate::read_token::{self, ReadGrant, TokenError};
+use crate::request_key::{SearchKind, request_key};
+use crate::store::Store;
+
+/// How searches are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// From the backend, storing nothing (the offline corpus needs no record).
+    Offline,
+    /// From the store when it holds the search, else from the backend, storing the results.
+    Live,
+    /// From the backend always, storing the results so a later replay sees exactly them.
+    Record,
+    /// From the store only.
+    Replay,
+}
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Served {
+    /// The backend answered.
+    Backend,
+    /// Stored results answered.
+    Store,
+}
+
+/// How long a read token stays valid, in seconds: long enough to read every result of a run.
+pub const TOKEN_LIFETIME: u64 = 3600;
+
+/// A search's answer: its results, each with a read token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchReply<R> {
+    pub provider: String,
+    pub served: Served,
+    /// The search's key in the store (lower-case hex).
+    pub key: String,
+    pub results: Vec<Tokened<R>>,
+}
+
+/// A result and the token that lets a client read its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tokened<R> {
+    #[serde(flatten)]
+    pub result: R,
+    pub token: String,
+}
+
+/// `POST /v1/search/text`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextRequest {
+    query: String,
+    #[serde(default = "default_k")]
+    k: usize,
+}
+
+/// `POST /v1/read`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadRequest {
+    token: String,
+}
+
+fn default_k() -> usize {
+    5
+}
+
+/// Everything a search request needs besides its body.
+#[derive(Debug)]
+pub struct SearchApi<'a, B, S> {
+    pub backend: &'a B,
+    pub store: &'a S,
+    pub mode: SearchMode,
+    /// Signs and checks read tokens (`TOKEN_SECRET`).
+    pub secret: &'a [u8],
+    /// Unix seconds now.
+    pub now: u64,
+}
+
+/// What each result's page is, for its token.
+trait HasPage {
+    fn page(&self) -> &str;
+}
+
+impl HasPage for ImageResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
+impl HasPage for TextResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
+impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
+    /// `POST /v1/search/image`: the body is the image's bytes; `k` results.
+    pub async fn image(&self, body: &[u8], k: usize) -> Result<SearchReply<ImageResult>, ApiError> {
+        check_k(k)?;
+        check_image(body)?;
+        let sha256 = gog_search::bundle::sha256_hex(body);
+        let kind = SearchKind::Image { sha256: &sha256 };
+        self.answer(&kind, k, || self.backend.search_image(body, k))
+            .await
+    }
+
+    /// `POST /v1/search/text`: `{"query": …, "k": …}`.
+    pub async fn text(&self, body: &[u8]) -> Result<SearchReply<TextResult>, ApiError> {
+        let request: TextRequest = parse_json(body)?;
+        check_query(&request.query)?;
+        check_k(request.k)?;
+        let kind = SearchKind::Text {
+            query: &request.query,
+        };
+        self.answer(&kind, request.k, || {
+            self.backend.search_text(&request.query, request.k)
+        })
+        .await
+    }
+
+    /// `POST /v1/read`: `{"token": …}` from a result of this proxy.
+    pub async fn read(&self, body: &[u8]) -> Result<Page, ApiError> {
+        let request: ReadRequest = parse_json(body)?;
+        let grant = read_token::verify(self.secret, &request.token, self.now).map_err(|err| {
+            let message = match err {
+                TokenError::Expired => err.to_string(),
+                TokenError::Forged | TokenError::Malformed => {
+                    format!("{err}: read only pages from this proxy's search results")
+                }
+            };
+            ApiError::new(ErrorCode::InvalidToken, message)
+        })?;
+        let provider = self.backend.name();
+        if grant.provider != provider {
+            return Err(ApiError::new(
+                ErrorCode::InvalidToken,
+                format!(
+                    "the read token is for a {} result; this proxy now searches with {provider}",
+                    grant.provider
+                ),
+            ));
+        }
+        let kind = SearchKind::Read { page: &grant.page };
+        let key = request_key(&kind, &grant.provider, 1);
+        let (page, _) = self
+            .stored_or(&key, || self.backend.read(&grant.page))
+            .await?;
+        Ok(page)
+    }
+
+    async fn answer<R, F>(
+        &self,
+        kind: &SearchKind<'_>,
+        k: usize,
+        search: impl FnOnce() -> F,
+    ) -> Result<SearchReply<R>, ApiError>
+    where
+        R: HasPage + Serialize + DeserializeOwned,
+        F: Future<Output = Result<Vec<R>, SearchError>>,
+    {
+        let provider = self.backend.name().to_string();
+        let key = request_key(kind, &provider, k);
+        let (results, served) = self.stored_or(&key, search).await?;
+        let results = results
+            .into_iter()
+            .map(|result| {
+                let token = read_token::issue(
+                    self.secret,
+                    &ReadGrant {
+                        page: result.page().to_string(),
+                        provider: provider.clone(),
+                        expires: self.now + TOKEN_LIFETIME,
+                    },
+                );
+                Tokened { result, token }
+            })
+            .collect();
+        Ok(SearchReply {
+            provider,
+            served,
+            key,
+            results,
+        })
+    }
+
+    /// The stored answer under `key` when the mode allows one, else the backend's (stored when
+    /// the mode records).
+    async fn stored_or<T, F>(
+        &self,
+        key: &str,
+        search: impl FnOnce() -> F,
+    ) -> Result<(T, Served), ApiError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: Future<Output = Result<T, SearchError>>,
+    {
+        let store_key = format!("search:{key}");
+        if matches!(self.mode, SearchMode::Live | SearchMode::Replay) {
+            let stored = self.store.get(&store_key).await.map_err(store_failed)?;
+            match (stored, self.mode) {
+                (Some(bytes), _) => {
+                    let value = serde_json::from_slice(&bytes).map_err(|err| {
+                        ApiError::new(
+                            ErrorCode::Misconfigured,
+                            format!("stored results under {key} are unreadable: {err}"),
+                        )
+                    })?;
+                    return Ok((value, Served::Store));
+                }
+                (None, SearchMode::Replay) => {
+                    return Err(ApiError::new(
+                        ErrorCode::NotRecorded,
+                        format!(
+                            "the proxy replays recorded searches only, and {key} was never recorded"
+                        ),
+                    ));
+                }
+                (None, _) => {}
+            }
+        }
+        let value = search().await.map_err(search_failed)?;
+        if matches!(self.mode, SearchMode::Live | SearchMode::Record) {
+            let bytes = serde_json::to_vec(&value).expect("results are plain data");
+            self.store
+                .put(&store_key, &bytes)
+                .await
+                .map_err(store_failed)?;
+        }
+        Ok((value, Served::Backend))
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    check_size(body.len(), MAX_JSON_BYTES)?;
+    serde_json::from_slice(body).map_err(|err| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the body is not the JSON this route takes: {err}"),
+        )
+    })
+}
+
+fn store_failed(err: crate::store::StoreError) -> ApiError {
+    ApiError::new(ErrorCode::UpstreamFailed, err.to_string())
+}
+
+/// A backend's refusal as the API's error.
+fn search_failed(err: SearchError) -> ApiError {
+    let code = match &err {
+        SearchError::EmptyQuery
+        | SearchError::QueryTooLong { .. }
+        | SearchError::ImageTooSmall { .. } => ErrorCode::BadRequest,
+        SearchError::UndecodableImage(_) => ErrorCode::UnsupportedMediaType,
+        SearchError::ImageTooLarge { .. } => ErrorCode::ImageTooLarge,
+        SearchError::UnknownPage(_) => ErrorCode::NotFound,
+        SearchError::Unavailable(_) => ErrorCode::UpstreamFailed,
+        SearchError::Bundle(_) => ErrorCode::Misconfigured,
+    };
+    ApiError::new(code, err.to_string())
+}
