@@ -158,12 +158,14 @@ pub fn prompts_match(trace: &Trace, prompts: &Prompts) -> bool {
     trace.settings.prompts_sha256 == prompts.sha256()
 }
 
-/// The question's image bytes, when the trace kept them.
-pub fn input_image(trace: &Trace) -> Option<Vec<u8>> {
-    let encoded = trace.image.base64.as_ref()?;
-    base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()
+/// The question's image bytes; `None` when the trace kept only their hash.
+pub fn input_image(trace: &Trace) -> Result<Option<Vec<u8>>, base64::DecodeError> {
+    trace
+        .image
+        .base64
+        .as_ref()
+        .map(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded))
+        .transpose()
 }
 
 /// A search backend answering from a trace's recorded searches: re-runs need no network and

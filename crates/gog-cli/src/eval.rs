@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use gog_agent::judge::judge;
 use gog_agent::{Outcome, Policy, Question, Trace};
 use gog_scenes::record::Record;
+use gog_scenes::stats::percentile;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -220,19 +221,10 @@ fn summarise(scored: &[&Scored]) -> Summary {
             .then(|| judged.iter().filter(|&&v| v).count() as f64 / judged.len() as f64),
         searches_per_question: mean(&|s| s.searches as f64),
         mean_seconds: mean(&|s| s.seconds),
-        p50_seconds: percentile(&seconds, 0.50),
-        p95_seconds: percentile(&seconds, 0.95),
+        p50_seconds: percentile(&seconds, 0.50).unwrap_or(0.0),
+        p95_seconds: percentile(&seconds, 0.95).unwrap_or(0.0),
         failed: scored.iter().filter(|s| s.failed).count(),
     }
-}
-
-/// The nearest-rank percentile of sorted values (0 for none).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn print_table(report: &Report) {

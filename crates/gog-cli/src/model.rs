@@ -6,7 +6,6 @@ use gog_vlm::quant::QuantFormat;
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
 use gog_vlm_policy::VlmPolicy;
 use std::path::{Path, PathBuf};
-
 use std::time::Instant;
 
 /// Which model to run, and how.
@@ -94,27 +93,8 @@ pub fn load_policy(args: &ModelArgs) -> Result<VlmPolicy> {
     let dir = args.dir()?;
     let weights = ModelFiles::weight_sha256(dir)
         .with_context(|| format!("cannot hash the weights in {}", dir.display()))?;
-    let quantisation = match args.quant.or_else(|| package_quant(dir)) {
-        Some(QuantFormat::Q8) => "q8",
-        Some(QuantFormat::Q4) => "q4",
-        None => "f32",
-    };
     let vlm = load(args)?;
-    Ok(VlmPolicy::new(
-        vlm,
-        model_id(dir),
-        quantisation.into(),
-        weights,
-    ))
-}
-
-/// The block format a package stores its layers in, if it is a quantised package.
-fn package_quant(dir: &Path) -> Option<QuantFormat> {
-    let manifest = std::fs::read_to_string(dir.join(gog_vlm::package::MANIFEST)).ok()?;
-    gog_vlm::package::Manifest::from_json(&manifest)
-        .ok()?
-        .weights
-        .quant()
+    Ok(VlmPolicy::new(vlm, model_id(dir), weights))
 }
 
 /// A model's name for people: its directory's name.

@@ -2,7 +2,7 @@
 //! question again with that model against the searches the trace recorded, and say whether the
 //! model wrote the same tokens.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use gog_agent::replay::{
     RecordedBackend, compare, input_image, prompts_match, render, rerun_agent,
 };
@@ -40,10 +40,11 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
         print!("{}", render(&original));
         return Ok(());
     }
-    let image = match (&args.image, input_image(&original)) {
-        (Some(path), _) => crate::ask::read_image_bytes(path)?,
-        (None, Some(bytes)) => bytes,
-        (None, None) => bail!("the trace kept only the image's hash: pass --image FILE"),
+    let image = match &args.image {
+        Some(path) => crate::ask::read_image_bytes(path)?,
+        None => input_image(&original)
+            .context("the trace's image is not valid base64: pass --image FILE")?
+            .context("the trace kept only the image's hash: pass --image FILE")?,
     };
     if gog_search::bundle::sha256_hex(&image) != original.image.sha256 {
         bail!("this image is not the one the trace was made with (its SHA-256 differs)");

@@ -26,6 +26,7 @@ mod native {
     use std::time::Instant;
 
     use gog_scenes::Record;
+    use gog_scenes::stats::percentile;
     use gog_search::{Bundle, OfflineBackend};
     use serde::Serialize;
     use sha2::{Digest, Sha256};
@@ -272,18 +273,12 @@ mod native {
         metric(Metric {
             case: "image search, every query, native".into(),
             metric: "p95 ms",
-            value: percentile(&image_seconds, 0.95) * 1e3,
+            value: percentile(&image_seconds, 0.95).unwrap_or(f64::NAN) * 1e3,
             count: image_seconds.len(),
             target: Some(Target::AtMost(IMAGE_P95_MS)),
         });
 
         serve_to_browser(&samples_path, &corpus, &served, &served_bytes);
-    }
-
-    /// The `q`-quantile of sorted values (nearest rank).
-    fn percentile(sorted: &[f64], q: f64) -> f64 {
-        let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len().max(1));
-        sorted.get(rank - 1).copied().unwrap_or(f64::NAN)
     }
 
     /// `[x1, y1, x2, y2]` grown by a margin between [`LOOSE_MARGIN`] of its size on each side,

@@ -10,6 +10,7 @@
 //! * [`layout`] — where pictures go and how a question can name one (position, size, colour).
 //! * [`question`] — questions, answers and evidence from entity facts.
 //! * [`render`] — drawing a scene.
+//! * [`stats`] — the percentile the search bench and `gog eval` report.
 //! * [`generate`] — the seeded generator: the same seed gives the same bytes.
 //! * [`record`] — the JSON-lines record `gog eval` reads.
 //! * [`background`] — the background photos `cargo xtask corpus` writes beside the bundle.
@@ -22,6 +23,7 @@ pub mod question;
 pub mod record;
 pub mod render;
 pub mod split;
+pub mod stats;
 
 pub use error::SceneError;
 pub use generate::{Generator, Scene, SplitCounts};

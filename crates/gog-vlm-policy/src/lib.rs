@@ -23,20 +23,16 @@ pub struct VlmPolicy {
 }
 
 impl VlmPolicy {
-    /// `id` names the model for people (a directory or package name); `quantisation` is what its
-    /// layers compute with (`f32`, `q8`, `q4`); `weights` the SHA-256 of each weight file.
-    pub fn new(
-        vlm: Vlm,
-        id: String,
-        quantisation: String,
-        weights: BTreeMap<String, String>,
-    ) -> Self {
+    /// `id` names the model for people (a directory or package name); `weights` holds the
+    /// SHA-256 of each weight file.
+    pub fn new(vlm: Vlm, id: String, weights: BTreeMap<String, String>) -> Self {
         let family = match vlm.config().family {
             qwen_vl::Family::Qwen2_5Vl => Family::Qwen2_5Vl,
             qwen_vl::Family::Qwen3Vl => Family::Qwen3Vl,
         };
         let processor = vlm.processor();
         let max_image_tokens = processor.max_pixels / u64::from(processor.factor()).pow(2);
+        let quantisation = vlm.quant().map_or("f32", |format| format.name()).into();
         VlmPolicy {
             vlm,
             info: ModelInfo {

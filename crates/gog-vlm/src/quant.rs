@@ -29,6 +29,14 @@ pub enum QuantFormat {
 }
 
 impl QuantFormat {
+    /// The name used on command lines, in manifests and in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuantFormat::Q8 => "q8",
+            QuantFormat::Q4 => "q4",
+        }
+    }
+
     /// The largest stored magnitude.
     fn levels(self) -> f32 {
         match self {
@@ -50,11 +58,10 @@ impl std::str::FromStr for QuantFormat {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "q8" => Ok(QuantFormat::Q8),
-            "q4" => Ok(QuantFormat::Q4),
-            other => Err(format!("unknown quantisation {other:?}; use q8 or q4")),
-        }
+        [QuantFormat::Q8, QuantFormat::Q4]
+            .into_iter()
+            .find(|format| format.name() == text)
+            .ok_or_else(|| format!("unknown quantisation {text:?}; use q8 or q4"))
     }
 }
 

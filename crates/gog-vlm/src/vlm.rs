@@ -308,6 +308,9 @@ pub struct Vlm {
     processor: ImageProcessorConfig,
     stop_tokens: Vec<u32>,
     device: ComputeDevice,
+    /// The block format of the quantised layers (requested or stored in a package); `None`
+    /// when every layer computes in f32.
+    quant: Option<QuantFormat>,
     /// Encoded images by the hash of their patches, most recent last.
     vision_cache: VecDeque<([u8; 32], VisionOutput)>,
 }
@@ -321,13 +324,11 @@ impl Vlm {
     ) -> Result<Self, LoadError> {
         // Quantised blocks (requested, or stored in a package) are multiplied by the CPU kernel
         // on the CPU, and by burn's quantised matmul where they stay packed in GPU memory.
-        let quant = options
-            .quant
-            .or(files.quantized)
-            .map(|format| match device.kind() {
-                DeviceKind::Cpu => Quantization::host(format),
-                DeviceKind::WebGpu => Quantization::device(format),
-            });
+        let quant_format = options.quant.or(files.quantized);
+        let quant = quant_format.map(|format| match device.kind() {
+            DeviceKind::Cpu => Quantization::host(format),
+            DeviceKind::WebGpu => Quantization::device(format),
+        });
         let config = QwenVlConfig::from_json(&files.config)?;
         let defaults = match config.family {
             Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
@@ -360,12 +361,18 @@ impl Vlm {
             processor,
             stop_tokens,
             device,
+            quant: quant_format,
             vision_cache: VecDeque::new(),
         })
     }
 
     pub fn config(&self) -> &QwenVlConfig {
         self.model.config()
+    }
+
+    /// The block format of the quantised layers, if any.
+    pub fn quant(&self) -> Option<QuantFormat> {
+        self.quant
     }
 
     /// How images are resized and patched for this model.
