@@ -9,11 +9,11 @@ const APP = 'http://127.0.0.1:5173';
 let worker;
 
 before(async () => {
-  worker = await startWorker({ ALLOWED_ORIGINS: `${APP},https://gog.example`, SEARCH_BACKENDS: 'offline' });
+  worker = await startWorker({ vars: { ALLOWED_ORIGINS: `${APP},https://gog.example` } });
 });
 after(async () => { await worker?.stop(); });
 
-test('GET /v1/health reports status, version and backends', async () => {
+test('GET /v1/health reports status, version, mode and backends', async () => {
   const response = await fetch(`${worker.url}/v1/health`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type'), /^application\/json/);
@@ -21,6 +21,7 @@ test('GET /v1/health reports status, version and backends', async () => {
   assert.equal(body.status, 'ok');
   assert.equal(body.service, 'gog-proxy');
   assert.match(body.version, /^\d+\.\d+\.\d+/);
+  assert.equal(body.mode, 'offline');
   assert.deepEqual(body.backends, ['offline']);
 });
 
@@ -67,13 +68,13 @@ test('unknown routes and wrong methods are typed JSON errors', async () => {
 });
 
 test('a misconfigured proxy says which setting is wrong', async () => {
-  const broken = await startWorker({ SEARCH_BACKENDS: 'carrier-pigeon' });
+  const broken = await startWorker({ vars: { SEARCH_MODE: 'carrier-pigeon' } });
   try {
     const response = await fetch(`${broken.url}/v1/health`);
     assert.equal(response.status, 500);
     const body = await response.json();
     assert.equal(body.error.code, 'misconfigured');
-    assert.match(body.error.message, /SEARCH_BACKENDS.*carrier-pigeon/);
+    assert.match(body.error.message, /SEARCH_MODE.*carrier-pigeon/);
   } finally {
     await broken.stop();
   }

@@ -1,6 +1,8 @@
 'use strict';
-// Starts the proxy in the real Workers runtime (workerd, through `wrangler dev --local`) on a free
-// 127.0.0.1 port, with the given vars, and stops it with everything it started.
+// Starts the built proxy (proxy/build) in the real Workers runtime (workerd, through
+// `wrangler dev --local`) on a free 127.0.0.1 port, with a configuration written for the test:
+// its vars, secrets (.dev.vars), rate limit and corpus (GOG_TEST_CORPUS, the made-up bundle
+// `cargo xtask test` writes). Stops it with everything it started.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -39,22 +41,64 @@ async function waitForHealth(url, child, log, timeoutMs) {
   throw new Error(`wrangler dev did not answer at ${url} within ${timeoutMs} ms:\n${log.join('')}`);
 }
 
-/** Starts the worker with `vars` ({NAME: value}); resolves to {url, stop()}. */
-async function startWorker(vars = {}) {
+function tomlString(value) {
+  return JSON.stringify(String(value));
+}
+
+/**
+ * Starts the worker. Options: `vars` ({NAME: value}, or a function of the worker's URL that
+ * returns them), `secrets` ({NAME: value}), `rateLimit` (requests a minute per client, default
+ * 1000), `state` (a directory to keep KV and R2 in across starts). Resolves to
+ * {url, log(), stop()}; `log()` is everything wrangler and the worker printed.
+ */
+async function startWorker({ vars = {}, secrets = {}, rateLimit = 1000, state } = {}) {
+  const corpus = process.env.GOG_TEST_CORPUS;
+  if (!corpus) throw new Error('GOG_TEST_CORPUS must name a corpus bundle; `cargo xtask test --tier proxy` sets it');
   const port = await freePort();
   const inspector = await freePort();
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'gog-proxy-state-'));
-  const args = [
-    'dev', '--local', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(inspector), '--persist-to', state,
-    '--show-interactive-dev-session=false',
+  const url = `http://127.0.0.1:${port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gog-proxy-test-'));
+  const persist = state ?? path.join(dir, 'state');
+  const resolvedVars = typeof vars === 'function' ? vars(url) : vars;
+  const lines = [
+    'name = "gog-proxy-test"',
+    `main = ${tomlString(path.join(PROXY_DIR, 'build', 'index.js'))}`,
+    'compatibility_date = "2025-09-01"',
+    '[vars]',
+    ...Object.entries(resolvedVars).map(([k, v]) => `${k} = ${tomlString(v)}`),
+    '[assets]',
+    `directory = ${tomlString(corpus)}`,
+    'binding = "CORPUS"',
+    'run_worker_first = true',
+    '[[kv_namespaces]]',
+    'binding = "STORE"',
+    'id = "00000000000000000000000000000000"',
+    '[[r2_buckets]]',
+    'binding = "IMAGES"',
+    'bucket_name = "gog-proxy-images"',
+    '[[ratelimits]]',
+    'name = "SEARCH_LIMITER"',
+    'namespace_id = "1001"',
+    `simple = { limit = ${rateLimit}, period = 60 }`,
   ];
-  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
-  const child = spawn('wrangler', args, { cwd: PROXY_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.writeFileSync(path.join(dir, 'wrangler.toml'), lines.join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, '.dev.vars'),
+    Object.entries(secrets).map(([k, v]) => `${k}=${tomlString(v)}`).join('\n') + '\n',
+  );
+  const args = [
+    'dev', '--local', '--config', path.join(dir, 'wrangler.toml'),
+    '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(inspector), '--persist-to', persist,
+    '--show-interactive-dev-session=false', '--log-level', 'log',
+  ];
+  const child = spawn('wrangler', args, {
+    cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
   const log = [];
   child.stdout.on('data', (d) => log.push(d.toString()));
   child.stderr.on('data', (d) => log.push(d.toString()));
-  const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -63,7 +107,7 @@ async function startWorker(vars = {}) {
       await exited;
       clearTimeout(timer);
     }
-    fs.rmSync(state, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitForHealth(url, child, log, 120000);
@@ -71,7 +115,21 @@ async function startWorker(vars = {}) {
     await stop();
     throw err;
   }
-  return { url, stop };
+  return { url, log: () => log.join(''), stop };
 }
 
-module.exports = { startWorker };
+/** POSTs `body` (an object is sent as JSON) and resolves to {status, headers, json}. */
+async function post(url, body, { method = 'POST', headers = {} } = {}) {
+  const isBytes = body instanceof Uint8Array;
+  const response = await fetch(url, {
+    method,
+    headers: isBytes ? headers : { 'content-type': 'application/json', ...headers },
+    body: isBytes || typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+module.exports = { startWorker, post, freePort };

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::{paths, process};
 
@@ -23,22 +23,29 @@ pub fn scenes_dir() -> PathBuf {
     bundle_dir().join("gog-offline")
 }
 
+/// A `gog-corpus` command, built with `profile`.
+fn gog_corpus(profile: &str, command: &str) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(paths::workspace()).args([
+        "run",
+        "--locked",
+        "--profile",
+        profile,
+        "-p",
+        "gog-corpus",
+        "--",
+        command,
+    ]);
+    cmd
+}
+
+/// Files of the corpus directory that the proxy's assets binding must not upload: the scenes
+/// are evaluation data, not searchable corpus.
+const ASSETS_IGNORE: &str = "gog-offline/\n.assetsignore\n";
+
 pub fn run(_args: &CorpusArgs) -> Result<()> {
     let cache = paths::tool_cache().with_file_name("corpus-sources");
-    let gog_corpus = |command: &str| {
-        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.current_dir(paths::workspace()).args([
-            "run",
-            "--locked",
-            "--profile",
-            "optimized",
-            "-p",
-            "gog-corpus",
-            "--",
-            command,
-        ]);
-        cmd
-    };
+    let gog_corpus = |command: &str| gog_corpus("optimized", command);
     process::run(
         gog_corpus("build")
             .arg("--out")
@@ -52,5 +59,15 @@ pub fn run(_args: &CorpusArgs) -> Result<()> {
             .arg(bundle_dir())
             .arg("--out")
             .arg(scenes_dir()),
-    )
+    )?;
+    std::fs::write(bundle_dir().join(".assetsignore"), ASSETS_IGNORE)
+        .context("cannot write corpus/.assetsignore")
+}
+
+/// Writes the small made-up bundle the proxy's tests and the e2e demo serve, into
+/// `target/made-up-corpus`, and returns that directory.
+pub fn made_up() -> Result<PathBuf> {
+    let out = paths::artefacts("made-up-corpus");
+    process::run(gog_corpus("dev", "made-up").arg("--out").arg(&out))?;
+    Ok(out)
 }

@@ -4,6 +4,7 @@
 use crate::process::{self, Service};
 use crate::tools::Tools;
 use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -24,6 +25,10 @@ pub struct DemoArgs {
     /// Port for the search proxy (`wrangler dev`) on 127.0.0.1.
     #[arg(long, default_value_t = DEFAULT_PROXY_PORT)]
     proxy_port: u16,
+    /// The corpus bundle the proxy serves offline; default `corpus/`, built with
+    /// `cargo xtask corpus` first if it is missing.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
@@ -43,6 +48,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     .context("cannot install the Ctrl-C handler")?;
 
     let tools = Tools::ensure(false)?;
+    let corpus = match &args.corpus {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = crate::corpus::bundle_dir();
+            if !dir.join("manifest.json").is_file() {
+                println!("demo: the offline corpus is not built yet: building it first");
+                crate::corpus::run(&crate::corpus::CorpusArgs {})?;
+            }
+            dir
+        }
+    };
+    if !corpus.join("manifest.json").is_file() {
+        bail!(
+            "{} holds no corpus bundle (no manifest.json)",
+            corpus.display()
+        );
+    }
     println!("demo: building");
     build(&tools)?;
     if stop.try_recv().is_ok() {
@@ -54,7 +76,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let app_origin = format!("http://127.0.0.1:{}", args.port);
     let proxy_url = format!("http://127.0.0.1:{}", args.proxy_port);
     let mut services = Vec::new();
-    let started = start_proxy(&tools, args.proxy_port, args.port).and_then(|mut proxy| {
+    let started = start_proxy(&tools, args.proxy_port, args.port, &corpus).and_then(|mut proxy| {
         let ready =
             process::wait_until_ready(&mut proxy, &format!("{proxy_url}/v1/health"), START_TIMEOUT);
         services.push(proxy);
@@ -119,7 +141,7 @@ pub fn build(tools: &Tools) -> Result<()> {
     process::run(tools.command("trunk").args(["build", "--release"]))
 }
 
-fn start_proxy(tools: &Tools, port: u16, app_port: u16) -> Result<Service> {
+fn start_proxy(tools: &Tools, port: u16, app_port: u16, corpus: &Path) -> Result<Service> {
     let inspector = process::free_port()?;
     let origins =
         format!("ALLOWED_ORIGINS:http://127.0.0.1:{app_port},http://localhost:{app_port}");
@@ -131,7 +153,9 @@ fn start_proxy(tools: &Tools, port: u16, app_port: u16) -> Result<Service> {
         .arg(inspector.to_string())
         .arg("--persist-to")
         .arg(tools.wrangler_state())
-        .args(["--show-interactive-dev-session=false", "--var", &origins]);
+        .args(["--show-interactive-dev-session=false", "--var", &origins])
+        .arg("--assets")
+        .arg(corpus);
     Service::spawn("the proxy (wrangler dev)", &mut cmd)
 }
 

@@ -115,8 +115,20 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
         }
         Tier::Browser => browser(tools),
         Tier::Proxy => {
-            // Each test starts `wrangler dev`, whose [build] command runs worker-build.
-            node_tests(tools, "tests/proxy", &[])?;
+            // The tests start the worker the wasm tier built, in `wrangler dev`, serving the
+            // made-up corpus.
+            process::run(
+                tools
+                    .command("worker-build")
+                    .arg("--release")
+                    .current_dir(crate::paths::workspace().join("proxy")),
+            )?;
+            let corpus = crate::corpus::made_up()?;
+            node_tests(
+                tools,
+                "tests/proxy",
+                &[("GOG_TEST_CORPUS", corpus.display().to_string())],
+            )?;
             Ok(String::new())
         }
         Tier::E2e => e2e(tools),
@@ -225,6 +237,8 @@ fn e2e(tools: &Tools) -> Result<String> {
             &app_port.to_string(),
             "--proxy-port",
             &proxy_port.to_string(),
+            "--corpus",
+            &crate::corpus::made_up()?.display().to_string(),
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped());

@@ -44,6 +44,13 @@ enum Command {
         #[arg(long, default_value_t = SplitCounts::default().test)]
         test: usize,
     },
+    /// Write a small made-up bundle (flags and monuments of invented countries): what the
+    /// proxy's and the demo's tests serve, so they need no registry download.
+    MadeUp {
+        /// Directory the bundle is written to (replaced).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() {
@@ -66,6 +73,7 @@ fn main() {
                 test,
             },
         ),
+        Command::MadeUp { out } => made_up(&out),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
@@ -91,5 +99,20 @@ fn scenes(
         eprintln!("scenes: {split}: {}", listed.join(", "));
     }
     eprintln!("scenes: wrote {}", out.display());
+    Ok(())
+}
+
+fn made_up(out: &std::path::Path) -> anyhow::Result<()> {
+    use gog_search::corpus::EntityKind;
+    if out.exists() {
+        std::fs::remove_dir_all(out)?;
+    }
+    std::fs::create_dir_all(out)?;
+    let files =
+        gog_search::fixture::made_up_files(&[(EntityKind::Flag, 12), (EntityKind::Monument, 8)]);
+    for (name, bytes) in files {
+        std::fs::write(out.join(name), bytes)?;
+    }
+    eprintln!("made-up bundle: wrote {}", out.display());
     Ok(())
 }

@@ -27,6 +27,12 @@ pub enum ErrorCode {
     NotRecorded,
     /// The search provider or the store failed; the agent tells the model and carries on.
     UpstreamFailed,
+    /// This client sent more requests than the rate limit allows; see `Retry-After`.
+    RateLimited,
+    /// A provider's daily spend cap is used up; see `Retry-After` (the next UTC midnight).
+    DailyCapReached,
+    /// A signed image URL that this proxy did not sign, or that expired.
+    InvalidSignature,
 }
 
 impl ErrorCode {
@@ -44,6 +50,9 @@ impl ErrorCode {
             ErrorCode::InvalidToken => 403,
             ErrorCode::NotRecorded => 404,
             ErrorCode::UpstreamFailed => 502,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::DailyCapReached => 503,
+            ErrorCode::InvalidSignature => 403,
         }
     }
 }
@@ -53,6 +62,9 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds after which the client may try again (`Retry-After`), for limits that pass.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -60,7 +72,14 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client when to try again.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The JSON body sent to the client.

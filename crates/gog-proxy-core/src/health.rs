@@ -1,6 +1,6 @@
 //! `GET /v1/health`: whether the proxy is up and what it is configured to do.
 
-use crate::config::{ProxyConfig, SearchBackendKind};
+use crate::config::ProxyConfig;
 use serde::Serialize;
 
 /// The health report. `status` is always `"ok"` when the proxy can answer at all; a proxy whose
@@ -10,7 +10,10 @@ pub struct Health {
     pub status: &'static str,
     pub service: &'static str,
     pub version: &'static str,
-    pub backends: Vec<SearchBackendKind>,
+    /// `offline`, `live`, `record` or `replay`.
+    pub mode: &'static str,
+    /// The backends searches use: `offline`, or the image, text and page providers.
+    pub backends: Vec<&'static str>,
 }
 
 impl Health {
@@ -19,7 +22,8 @@ impl Health {
             status: "ok",
             service: "gog-proxy",
             version,
-            backends: config.backends.clone(),
+            mode: config.mode.name(),
+            backends: config.backends(),
         }
     }
 }

@@ -9,10 +9,12 @@ use gog_search::{SearchBackend, SearchError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::backend::{Operation, Priced};
 use crate::error::{ApiError, ErrorCode};
 use crate::input::{MAX_JSON_BYTES, check_image, check_k, check_query, check_size};
 use crate::read_token::{self, ReadGrant, TokenError};
 use crate::request_key::{SearchKind, request_key};
+use crate::spend;
 use crate::store::Store;
 
 /// How searches are answered.
@@ -27,6 +29,18 @@ pub enum SearchMode {
     Record,
     /// From the store only.
     Replay,
+}
+
+impl SearchMode {
+    /// The name used in configuration and in `/v1/health`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchMode::Offline => "offline",
+            SearchMode::Live => "live",
+            SearchMode::Record => "record",
+            SearchMode::Replay => "replay",
+        }
+    }
 }
 
 /// Where an answer came from.
@@ -90,6 +104,8 @@ pub struct SearchApi<'a, B, S> {
     pub secret: &'a [u8],
     /// Unix seconds now.
     pub now: u64,
+    /// Each paid provider's spend per UTC day, in micro-dollars.
+    pub daily_cap_micro_usd: u64,
 }
 
 /// What each result's page is, for its token.
@@ -109,15 +125,17 @@ impl HasPage for TextResult {
     }
 }
 
-impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
+impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
     /// `POST /v1/search/image`: the body is the image's bytes; `k` results.
     pub async fn image(&self, body: &[u8], k: usize) -> Result<SearchReply<ImageResult>, ApiError> {
         check_k(k)?;
         check_image(body)?;
         let sha256 = gog_search::bundle::sha256_hex(body);
         let kind = SearchKind::Image { sha256: &sha256 };
-        self.answer(&kind, k, || self.backend.search_image(body, k))
-            .await
+        self.answer(&kind, Operation::ImageSearch, k, || {
+            self.backend.search_image(body, k)
+        })
+        .await
     }
 
     /// `POST /v1/search/text`: `{"query": …, "k": …}`.
@@ -128,7 +146,7 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
         let kind = SearchKind::Text {
             query: &request.query,
         };
-        self.answer(&kind, request.k, || {
+        self.answer(&kind, Operation::TextSearch, request.k, || {
             self.backend.search_text(&request.query, request.k)
         })
         .await
@@ -159,7 +177,7 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
         let kind = SearchKind::Read { page: &grant.page };
         let key = request_key(&kind, &grant.provider, 1);
         let (page, _) = self
-            .stored_or(&key, || self.backend.read(&grant.page))
+            .stored_or(&key, Operation::Read, || self.backend.read(&grant.page))
             .await?;
         Ok(page)
     }
@@ -167,6 +185,7 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
     async fn answer<R, F>(
         &self,
         kind: &SearchKind<'_>,
+        operation: Operation,
         k: usize,
         search: impl FnOnce() -> F,
     ) -> Result<SearchReply<R>, ApiError>
@@ -176,7 +195,7 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
     {
         let provider = self.backend.name().to_string();
         let key = request_key(kind, &provider, k);
-        let (results, served) = self.stored_or(&key, search).await?;
+        let (results, served) = self.stored_or(&key, operation, search).await?;
         let results = results
             .into_iter()
             .map(|result| {
@@ -204,6 +223,7 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
     async fn stored_or<T, F>(
         &self,
         key: &str,
+        operation: Operation,
         search: impl FnOnce() -> F,
     ) -> Result<(T, Served), ApiError>
     where
@@ -233,6 +253,17 @@ impl<B: SearchBackend, S: Store> SearchApi<'_, B, S> {
                 }
                 (None, _) => {}
             }
+        }
+        if let Some(provider) = self.backend.provider_for(operation) {
+            let price = crate::providers::price_micro_usd(provider);
+            spend::charge(
+                self.store,
+                provider,
+                price,
+                self.daily_cap_micro_usd,
+                self.now,
+            )
+            .await?;
         }
         let value = search().await.map_err(search_failed)?;
         if matches!(self.mode, SearchMode::Live | SearchMode::Record) {

@@ -15,3 +15,12 @@ pub trait Store {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
 }
+
+impl<S: Store> Store for &S {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).put(key, value).await
+    }
+}

@@ -2,52 +2,15 @@
 //! with an in-memory store and a failing backend as test doubles at the storage and provider
 //! boundaries.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod common;
 
+use common::{DownBackend, MemoryStore, trace_json};
 use gog_proxy_core::ErrorCode;
 use gog_proxy_core::search_api::{SearchApi, SearchMode, Served, TOKEN_LIFETIME};
 use gog_proxy_core::shared_traces;
-use gog_proxy_core::store::{Store, StoreError};
-use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::OfflineBackend;
+use gog_search::backend::ImageResult;
 use gog_search::corpus::EntityKind;
-use gog_search::{OfflineBackend, SearchBackend, SearchError};
-
-/// Test double of Workers KV: a map, with a count of writes.
-#[derive(Default)]
-struct MemoryStore {
-    values: RefCell<HashMap<String, Vec<u8>>>,
-    puts: RefCell<usize>,
-}
-
-impl Store for MemoryStore {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.values.borrow().get(key).cloned())
-    }
-    async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        *self.puts.borrow_mut() += 1;
-        self.values.borrow_mut().insert(key.into(), value.to_vec());
-        Ok(())
-    }
-}
-
-/// Test double of a provider that is down, under the offline backend's name.
-struct DownBackend;
-
-impl SearchBackend for DownBackend {
-    fn name(&self) -> &str {
-        "offline"
-    }
-    async fn search_image(&self, _: &[u8], _: usize) -> Result<Vec<ImageResult>, SearchError> {
-        Err(SearchError::Unavailable("the provider timed out".into()))
-    }
-    async fn search_text(&self, _: &str, _: usize) -> Result<Vec<TextResult>, SearchError> {
-        Err(SearchError::Unavailable("the provider timed out".into()))
-    }
-    async fn read(&self, _: &str) -> Result<Page, SearchError> {
-        Err(SearchError::Unavailable("the provider timed out".into()))
-    }
-}
 
 const SECRET: &[u8] = b"test secret";
 const NOW: u64 = 1_800_000_000;
@@ -66,6 +29,7 @@ fn api<'a, B, S>(backend: &'a B, store: &'a S, mode: SearchMode) -> SearchApi<'a
         mode,
         secret: SECRET,
         now: NOW,
+        daily_cap_micro_usd: 0,
     }
 }
 
@@ -227,30 +191,6 @@ fn bad_requests_and_failing_providers_get_the_documented_errors() {
     });
 }
 
-/// A finished, sealed trace as the agent writes one.
-fn trace_json(question: &str) -> String {
-    let value = serde_json::json!({
-        "version": 1, "id": "",
-        "model": {"id": "scripted test double", "family": "qwen3_vl", "quantisation": "none", "weights": {}},
-        "sampling": {"temperature": 0.0, "top_p": 1.0, "seed": 0, "max_new_tokens": 512},
-        "settings": {
-            "mode": "gog", "max_turns": 6,
-            "budgets": {"image_search": 4, "text_search": 4, "read": 2},
-            "results_per_search": 5, "show_thumbnails": false,
-            "crop": {"margin": 0.05, "min_side": 32},
-            "box_convention": {"kind": "thousandths"},
-            "prompts_sha256": "00"
-        },
-        "question": question,
-        "image": {"sha256": "ab", "width": 4, "height": 4},
-        "steps": [],
-        "outcome": {"kind": "answered", "answer": "1889"}
-    });
-    let mut trace: gog_agent::Trace = serde_json::from_value(value).expect("a trace");
-    trace.seal();
-    serde_json::to_string(&trace).expect("JSON")
-}
-
 #[test]
 fn shared_traces_are_stored_by_content_id_and_checked() {
     pollster::block_on(async {
@@ -294,4 +234,21 @@ fn shared_traces_are_stored_by_content_id_and_checked() {
             );
         }
     });
+}
+
+/// `tests/fixtures/trace/answered.json` is the trace the worker tests share; it must stay a
+/// trace this build accepts. `GOG_BLESS=1` rewrites it.
+#[test]
+fn the_shared_trace_fixture_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/trace/answered.json");
+    let trace = trace_json("When was the tower on the left finished?");
+    if std::env::var_os("GOG_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("the fixture directory");
+        std::fs::write(&path, &trace).expect("the fixture is written");
+    }
+    let stored = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; write it with GOG_BLESS=1", path.display()));
+    assert_eq!(stored, trace, "rewrite it with GOG_BLESS=1");
+    gog_proxy_core::input::check_trace(stored.as_bytes()).expect("a valid trace");
 }

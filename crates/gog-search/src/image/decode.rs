@@ -32,9 +32,12 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageHeader, SearchError> {
             "{format:?} is not a PNG, JPEG or WebP image"
         )));
     }
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| undecodable(&e))?;
+    // Read by a header parser that allocates nothing: a decoder's own header reading can
+    // refuse a huge size as an allocation failure (on wasm32, where `usize` is 32 bits), which
+    // would hide that the image is simply too large.
+    let size = imagesize::blob_size(bytes).map_err(|e| undecodable(&e))?;
+    let dimension = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let (width, height) = (dimension(size.width), dimension(size.height));
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(SearchError::ImageTooLarge {
             width,

@@ -1,0 +1,79 @@
+//! Test doubles at the proxy core's boundaries: Workers KV as a map, a provider that is down,
+//! and a finished trace as the agent writes one.
+
+#![allow(dead_code, reason = "each test file uses part of the shared doubles")]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use gog_proxy_core::backend::{Operation, Priced};
+use gog_proxy_core::store::{Store, StoreError};
+use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::{SearchBackend, SearchError};
+
+/// Test double of Workers KV: a map, with a count of writes.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub values: RefCell<HashMap<String, Vec<u8>>>,
+    pub puts: RefCell<usize>,
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.values.borrow().get(key).cloned())
+    }
+    async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        *self.puts.borrow_mut() += 1;
+        self.values.borrow_mut().insert(key.into(), value.to_vec());
+        Ok(())
+    }
+}
+
+/// Test double of a provider that is down, under the offline backend's name.
+#[derive(Debug)]
+pub struct DownBackend;
+
+impl SearchBackend for DownBackend {
+    fn name(&self) -> &str {
+        "offline"
+    }
+    async fn search_image(&self, _: &[u8], _: usize) -> Result<Vec<ImageResult>, SearchError> {
+        Err(SearchError::Unavailable("the provider timed out".into()))
+    }
+    async fn search_text(&self, _: &str, _: usize) -> Result<Vec<TextResult>, SearchError> {
+        Err(SearchError::Unavailable("the provider timed out".into()))
+    }
+    async fn read(&self, _: &str) -> Result<Page, SearchError> {
+        Err(SearchError::Unavailable("the provider timed out".into()))
+    }
+}
+
+impl Priced for DownBackend {
+    fn provider_for(&self, _: Operation) -> Option<&'static str> {
+        None
+    }
+}
+
+/// A finished, sealed trace as the agent writes one.
+pub fn trace_json(question: &str) -> String {
+    let value = serde_json::json!({
+        "version": 1, "id": "",
+        "model": {"id": "scripted test double", "family": "qwen3_vl", "quantisation": "none", "weights": {}},
+        "sampling": {"temperature": 0.0, "top_p": 1.0, "seed": 0, "max_new_tokens": 512},
+        "settings": {
+            "mode": "gog", "max_turns": 6,
+            "budgets": {"image_search": 4, "text_search": 4, "read": 2},
+            "results_per_search": 5, "show_thumbnails": false,
+            "crop": {"margin": 0.05, "min_side": 32},
+            "box_convention": {"kind": "thousandths"},
+            "prompts_sha256": "00"
+        },
+        "question": question,
+        "image": {"sha256": "ab", "width": 4, "height": 4},
+        "steps": [],
+        "outcome": {"kind": "answered", "answer": "1889"}
+    });
+    let mut trace: gog_agent::Trace = serde_json::from_value(value).expect("a trace");
+    trace.seal();
+    serde_json::to_string(&trace).expect("JSON")
+}
