@@ -182,7 +182,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 }
 
 /// Benchmarks over the offline corpus and its GoG-Offline scenes.
-const READS_CORPUS: [&str; 1] = ["search"];
+const READS_CORPUS: [&str; 2] = ["proxy", "search"];
 
 /// A bench target.
 struct Bench {
