@@ -216,10 +216,13 @@ pub async fn respond<B: Bindings>(
     let config = match config {
         Ok(config) => config,
         Err(err) => {
-            return ProxyResponse::error(&ApiError::new(
+            let error = ApiError::new(
                 ErrorCode::Misconfigured,
                 format!("the proxy is misconfigured: {err}"),
-            ));
+            );
+            // Without a configuration there is no allow-list; the error names variables, never
+            // secret values, so any page may read it and tell its user what is wrong.
+            return with_cors(ProxyResponse::error(&error), request.origin, true);
         }
     };
     let origin_allowed = request

@@ -24,3 +24,28 @@ impl<S: Store> Store for &S {
         (**self).put(key, value).await
     }
 }
+
+/// A store in memory: what the native tests and fuzz targets use in place of Workers KV.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    values: std::cell::RefCell<std::collections::HashMap<String, Vec<u8>>>,
+    writes: std::cell::Cell<usize>,
+}
+
+impl MemoryStore {
+    /// How many writes it has taken.
+    pub fn writes(&self) -> usize {
+        self.writes.get()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.values.borrow().get(key).cloned())
+    }
+    async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        self.values.borrow_mut().insert(key.into(), value.to_vec());
+        Ok(())
+    }
+}

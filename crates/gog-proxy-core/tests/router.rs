@@ -312,8 +312,15 @@ fn unknown_routes_methods_and_configurations_are_typed_errors() {
     let get_search = call("GET", "/v1/search/text").send(&config(&[]), &bindings);
     assert_eq!(get_search.header("allow"), Some("POST"));
 
-    let broken =
-        call("GET", "/v1/health").send(&config(&[("SEARCH_MODE", "carrier-pigeon")]), &bindings);
+    let broken = Call {
+        origin: Some("http://any.example"),
+        ..call("GET", "/v1/health")
+    }
+    .send(&config(&[("SEARCH_MODE", "carrier-pigeon")]), &bindings);
+    assert_eq!(
+        broken.header("access-control-allow-origin"),
+        Some("http://any.example")
+    );
     assert_eq!(
         (broken.status, error_code(&broken).as_str()),
         (500, "misconfigured")

@@ -53,7 +53,7 @@ fn offline_search_results_carry_tokens_that_read_their_pages_and_nothing_else() 
         );
         assert_eq!(reply.results.len(), 3);
         assert_eq!(reply.results[0].result.title, "Flag of Country 3");
-        assert_eq!(*store.puts.borrow(), 0, "offline mode stores nothing");
+        assert_eq!(store.writes(), 0, "offline mode stores nothing");
 
         let page = search
             .read(&read_body(&reply.results[0].token))
@@ -99,7 +99,7 @@ fn record_then_replay_answers_exactly_the_recorded_results_without_the_backend()
             .read(&read_body(&texts.results[1].token))
             .await
             .expect("a page");
-        assert_eq!(*store.puts.borrow(), 3);
+        assert_eq!(store.writes(), 3);
 
         let replayer = api(&DownBackend, &store, SearchMode::Replay);
         let replayed = replayer.image(&picture, 4).await.expect("recorded");
@@ -147,7 +147,7 @@ fn live_mode_reuses_stored_results() {
             Served::Store,
             "whitespace does not make a new search"
         );
-        assert_eq!(*store.puts.borrow(), 1);
+        assert_eq!(store.writes(), 1);
     });
 }
 

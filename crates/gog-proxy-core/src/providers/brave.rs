@@ -6,7 +6,7 @@ use gog_search::backend::TextResult;
 use serde::Deserialize;
 use url::form_urlencoded;
 
-use super::{parse_json, plain_text, rank_score};
+use super::{WebHit, parse_json, web_results};
 use crate::upstream::HttpRequest;
 
 pub const NAME: &str = "brave";
@@ -49,22 +49,14 @@ struct Profile {
 
 pub fn parse_web(body: &[u8], k: usize) -> Result<Vec<TextResult>, SearchError> {
     let response: Response = parse_json(NAME, body)?;
-    Ok(response
-        .web
-        .map(|web| web.results)
-        .unwrap_or_default()
-        .into_iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, found)| TextResult {
-            title: plain_text(&found.title),
-            page: found.url.clone(),
-            url: Some(found.url),
-            snippet: plain_text(&found.description),
-            source: found.profile.map_or_else(|| NAME.to_owned(), |p| p.name),
-            score: rank_score(i + 1),
-        })
-        .collect())
+    let found = response.web.map(|web| web.results).unwrap_or_default();
+    let hits = found.into_iter().map(|found| WebHit {
+        title: found.title,
+        url: found.url,
+        snippet: found.description,
+        source: found.profile.map_or_else(|| NAME.to_owned(), |p| p.name),
+    });
+    Ok(web_results(hits, k))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use gog_search::SearchError;
 use gog_search::backend::ImageResult;
 use serde::Deserialize;
 
-use super::{parse_json, plain_text, rank_score};
+use super::{ImageHit, image_results, parse_json};
 use crate::upstream::HttpRequest;
 
 pub const NAME: &str = "google_vision";
@@ -78,32 +78,18 @@ pub fn parse(body: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
         .web_detection
         .map(|web| web.pages_with_matching_images)
         .unwrap_or_default();
-    Ok(pages
-        .into_iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, page)| {
-            let title = plain_text(&page.page_title);
-            let thumbnail = page
-                .full_matching_images
-                .into_iter()
-                .chain(page.partial_matching_images)
-                .next()
-                .map(|image| image.url);
-            ImageResult {
-                title: if title.is_empty() {
-                    page.url.clone()
-                } else {
-                    title
-                },
-                page: page.url.clone(),
-                page_url: Some(page.url),
-                thumbnail,
-                source: NAME.to_owned(),
-                score: rank_score(i + 1),
-            }
-        })
-        .collect())
+    let hits = pages.into_iter().map(|page| ImageHit {
+        title: page.page_title,
+        thumbnail: page
+            .full_matching_images
+            .into_iter()
+            .chain(page.partial_matching_images)
+            .next()
+            .map(|image| image.url),
+        url: page.url,
+        source: NAME.to_owned(),
+    });
+    Ok(image_results(hits, k))
 }
 
 #[cfg(test)]

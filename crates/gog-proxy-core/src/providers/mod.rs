@@ -9,6 +9,7 @@ pub mod serpapi;
 pub mod serper;
 
 use gog_search::SearchError;
+use gog_search::backend::{ImageResult, TextResult};
 use serde::de::DeserializeOwned;
 
 /// A provider's origin, or the test upstream standing in for every provider.
@@ -59,6 +60,63 @@ pub fn plain_text(html: &str) -> String {
 /// A score for the result at 1-based `position`: providers rank but do not score.
 fn rank_score(position: usize) -> f32 {
     1.0 / position.max(1) as f32
+}
+
+/// A web page a text search found, as the provider lists it (titles and snippets may hold
+/// markup).
+struct WebHit {
+    title: String,
+    url: String,
+    snippet: String,
+    source: String,
+}
+
+/// The first `k` hits as results, in the provider's order, as plain text.
+fn web_results(hits: impl IntoIterator<Item = WebHit>, k: usize) -> Vec<TextResult> {
+    hits.into_iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, hit)| TextResult {
+            title: plain_text(&hit.title),
+            page: hit.url.clone(),
+            url: Some(hit.url),
+            snippet: plain_text(&hit.snippet),
+            source: hit.source,
+            score: rank_score(i + 1),
+        })
+        .collect()
+}
+
+/// A page showing the searched picture, as the provider lists it.
+struct ImageHit {
+    title: String,
+    url: String,
+    thumbnail: Option<String>,
+    source: String,
+}
+
+/// The first `k` hits as results, in the provider's order; a page without a title is shown by
+/// its URL.
+fn image_results(hits: impl IntoIterator<Item = ImageHit>, k: usize) -> Vec<ImageResult> {
+    hits.into_iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, hit)| {
+            let title = plain_text(&hit.title);
+            ImageResult {
+                title: if title.is_empty() {
+                    hit.url.clone()
+                } else {
+                    title
+                },
+                page: hit.url.clone(),
+                page_url: Some(hit.url),
+                thumbnail: hit.thumbnail,
+                source: hit.source,
+                score: rank_score(i + 1),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

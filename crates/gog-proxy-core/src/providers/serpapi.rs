@@ -7,7 +7,7 @@ use gog_search::backend::{ImageResult, TextResult};
 use serde::Deserialize;
 use url::form_urlencoded;
 
-use super::{parse_json, plain_text, rank_score};
+use super::{ImageHit, WebHit, image_results, parse_json, web_results};
 use crate::upstream::HttpRequest;
 
 pub const NAME: &str = "serpapi";
@@ -94,39 +94,25 @@ fn check_error(provider: &str, error: Option<String>) -> Result<(), SearchError>
 pub fn parse_lens(body: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
     let response: LensResponse = parse_json(LENS_NAME, body)?;
     check_error(LENS_NAME, response.error)?;
-    Ok(response
-        .visual_matches
-        .into_iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, found)| ImageResult {
-            title: plain_text(&found.title),
-            page: found.link.clone(),
-            page_url: Some(found.link),
-            thumbnail: found.thumbnail,
-            source: found.source.unwrap_or_else(|| LENS_NAME.to_owned()),
-            score: rank_score(i + 1),
-        })
-        .collect())
+    let hits = response.visual_matches.into_iter().map(|found| ImageHit {
+        title: found.title,
+        url: found.link,
+        thumbnail: found.thumbnail,
+        source: found.source.unwrap_or_else(|| LENS_NAME.to_owned()),
+    });
+    Ok(image_results(hits, k))
 }
 
 pub fn parse_web(body: &[u8], k: usize) -> Result<Vec<TextResult>, SearchError> {
     let response: WebResponse = parse_json(NAME, body)?;
     check_error(NAME, response.error)?;
-    Ok(response
-        .organic_results
-        .into_iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, found)| TextResult {
-            title: plain_text(&found.title),
-            page: found.link.clone(),
-            url: Some(found.link),
-            snippet: plain_text(&found.snippet),
-            source: found.source.unwrap_or_else(|| NAME.to_owned()),
-            score: rank_score(i + 1),
-        })
-        .collect())
+    let hits = response.organic_results.into_iter().map(|found| WebHit {
+        title: found.title,
+        url: found.link,
+        snippet: found.snippet,
+        source: found.source.unwrap_or_else(|| NAME.to_owned()),
+    });
+    Ok(web_results(hits, k))
 }
 
 #[cfg(test)]

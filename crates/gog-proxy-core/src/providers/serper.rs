@@ -4,7 +4,7 @@ use gog_search::SearchError;
 use gog_search::backend::TextResult;
 use serde::Deserialize;
 
-use super::{parse_json, plain_text, rank_score};
+use super::{WebHit, parse_json, web_results};
 use crate::upstream::HttpRequest;
 
 pub const NAME: &str = "serper";
@@ -34,20 +34,13 @@ struct Organic {
 
 pub fn parse_web(body: &[u8], k: usize) -> Result<Vec<TextResult>, SearchError> {
     let response: Response = parse_json(NAME, body)?;
-    Ok(response
-        .organic
-        .into_iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, found)| TextResult {
-            title: plain_text(&found.title),
-            page: found.link.clone(),
-            url: Some(found.link),
-            snippet: plain_text(&found.snippet),
-            source: NAME.to_owned(),
-            score: rank_score(i + 1),
-        })
-        .collect())
+    let hits = response.organic.into_iter().map(|found| WebHit {
+        title: found.title,
+        url: found.link,
+        snippet: found.snippet,
+        source: NAME.to_owned(),
+    });
+    Ok(web_results(hits, k))
 }
 
 #[cfg(test)]

@@ -1,33 +1,12 @@
-//! Test doubles at the proxy core's boundaries: Workers KV as a map, a provider that is down,
-//! and a finished trace as the agent writes one.
+//! Test doubles at the proxy core's boundaries: a provider that is down, and a finished trace
+//! as the agent writes one. Workers KV is the core's own `MemoryStore`.
 
 #![allow(dead_code, reason = "each test file uses part of the shared doubles")]
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use gog_proxy_core::backend::{Operation, Priced};
-use gog_proxy_core::store::{Store, StoreError};
+pub use gog_proxy_core::store::MemoryStore;
 use gog_search::backend::{ImageResult, Page, TextResult};
 use gog_search::{SearchBackend, SearchError};
-
-/// Test double of Workers KV: a map, with a count of writes.
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    pub values: RefCell<HashMap<String, Vec<u8>>>,
-    pub puts: RefCell<usize>,
-}
-
-impl Store for MemoryStore {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.values.borrow().get(key).cloned())
-    }
-    async fn put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        *self.puts.borrow_mut() += 1;
-        self.values.borrow_mut().insert(key.into(), value.to_vec());
-        Ok(())
-    }
-}
 
 /// Test double of a provider that is down, under the offline backend's name.
 #[derive(Debug)]
