@@ -132,13 +132,18 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 pub fn build(tools: &Tools) -> Result<()> {
     // Trunk runs cargo with --offline (Trunk.toml), so everything must be fetched first.
     process::run(tools.command("cargo").arg("fetch"))?;
+    build_proxy(tools)?;
+    process::run(tools.command("trunk").args(["build", "--release"]))
+}
+
+/// Builds the worker into `proxy/build` with worker-build.
+pub fn build_proxy(tools: &Tools) -> Result<()> {
     process::run(
         tools
             .command("worker-build")
             .arg("--release")
             .current_dir(crate::paths::workspace().join("proxy")),
-    )?;
-    process::run(tools.command("trunk").args(["build", "--release"]))
+    )
 }
 
 fn start_proxy(tools: &Tools, port: u16, app_port: u16, corpus: &Path) -> Result<Service> {

@@ -117,12 +117,7 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
         Tier::Proxy => {
             // The tests start the worker the wasm tier built, in `wrangler dev`, serving the
             // made-up corpus.
-            process::run(
-                tools
-                    .command("worker-build")
-                    .arg("--release")
-                    .current_dir(crate::paths::workspace().join("proxy")),
-            )?;
+            demo::build_proxy(tools)?;
             let corpus = crate::corpus::made_up()?;
             node_tests(
                 tools,
