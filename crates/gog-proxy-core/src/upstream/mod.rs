@@ -80,7 +80,7 @@ pub trait Upstream {
     ) -> Result<HttpResponse, NetworkError>;
     /// Waits `ms` milliseconds.
     async fn sleep(&self, ms: u64);
-    /// Milliseconds on a monotonic-enough clock.
+    /// Unix milliseconds: `Retry-After` may be an HTTP date, measured against this clock.
     fn now_ms(&self) -> u64;
     /// A random number in `[0, 1)` for backoff jitter.
     fn random(&self) -> f64;
