@@ -41,6 +41,15 @@ pub enum PackageWeights {
 }
 
 impl PackageWeights {
+    /// The name `gog convert --quant` and the manifest use: `q8`, `q4`, `f16`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PackageWeights::Q8 => "q8",
+            PackageWeights::Q4 => "q4",
+            PackageWeights::F16 => "f16",
+        }
+    }
+
     /// The block format of the decoder's linear layers, if quantised.
     pub fn quant(self) -> Option<QuantFormat> {
         match self {
