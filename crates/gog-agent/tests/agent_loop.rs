@@ -721,6 +721,7 @@ fn a_trace_replays_without_model_or_network_and_a_rerun_reports_whether_it_match
     let script: Vec<&str> = script.iter().map(String::as_str).collect();
     let mut policy = ScriptedPolicy::new(BoxConvention::Thousandths, &script);
     let (original, ..) = go(&world, &mut policy, &exact(), &world.backend);
+    check_share_fixture(&original);
 
     // Rendering needs only the trace's JSON.
     let text = gog_agent::replay::render(&Trace::from_json(&original.canonical_json()).unwrap());
@@ -790,4 +791,33 @@ fn thumbnails_are_shown_as_pictures_when_the_model_takes_them() {
         "{second}"
     );
     assert!(second.contains("<image 2>"), "{second}");
+}
+
+/// The browser tests open `tests/fixtures/trace/glance-and-gaze.json` as a share link: a glance,
+/// a gaze, a text search, a read and an answer. It must stay a trace this build reads, taking
+/// the same steps as this run (timings aside). `GOG_BLESS=1` rewrites it.
+fn check_share_fixture(run: &Trace) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/trace/glance-and-gaze.json");
+    if std::env::var_os("GOG_BLESS").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(run).unwrap() + "\n").unwrap();
+    }
+    let stored = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; write it with GOG_BLESS=1", path.display()));
+    let stored = Trace::from_json(&stored).expect("the share fixture reads");
+    let steps = |trace: &Trace| {
+        trace
+            .steps
+            .iter()
+            .map(|step| {
+                (
+                    step.raw.clone(),
+                    step.search.as_ref().map(|s| s.request.clone()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(steps(&stored), steps(run), "rewrite it with GOG_BLESS=1");
+    assert_eq!(stored.outcome, run.outcome);
+    assert_eq!(stored.image, run.image);
 }
