@@ -1,0 +1,205 @@
+//! The search backends a run in the browser can use: the offline corpus in the worker, the
+//! search proxy over HTTP, or a trace's recorded searches for a re-run.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gog_agent::replay::RecordedBackend;
+use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::{OfflineBackend, SearchBackend, SearchError};
+use js_sys::Uint8Array;
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response, WorkerGlobalScope};
+
+/// One of the backends, chosen per run.
+#[derive(Debug)]
+pub enum RunSearch {
+    Offline(Rc<OfflineBackend>),
+    Proxy(ProxySearch),
+    Recorded(RecordedBackend),
+}
+
+impl SearchBackend for RunSearch {
+    fn name(&self) -> &str {
+        match self {
+            RunSearch::Offline(backend) => backend.name(),
+            RunSearch::Proxy(backend) => backend.name(),
+            RunSearch::Recorded(backend) => backend.name(),
+        }
+    }
+
+    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
+        match self {
+            RunSearch::Offline(backend) => backend.search_image(image, k).await,
+            RunSearch::Proxy(backend) => backend.search_image(image, k).await,
+            RunSearch::Recorded(backend) => backend.search_image(image, k).await,
+        }
+    }
+
+    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
+        match self {
+            RunSearch::Offline(backend) => backend.search_text(query, k).await,
+            RunSearch::Proxy(backend) => backend.search_text(query, k).await,
+            RunSearch::Recorded(backend) => backend.search_text(query, k).await,
+        }
+    }
+
+    async fn read(&self, page: &str) -> Result<Page, SearchError> {
+        match self {
+            RunSearch::Offline(backend) => backend.read(page).await,
+            RunSearch::Proxy(backend) => backend.read(page).await,
+            RunSearch::Recorded(backend) => backend.read(page).await,
+        }
+    }
+}
+
+/// The search proxy (`docs/API.md`). It reads only pages it returned, each with the signed
+/// token that came with the result, so the tokens of every result so far are kept by page.
+#[derive(Debug)]
+pub struct ProxySearch {
+    base: String,
+    name: String,
+    tokens: RefCell<HashMap<String, String>>,
+}
+
+/// A search reply: the results with their read tokens.
+#[derive(Deserialize)]
+struct SearchReply<T> {
+    results: Vec<Tokened<T>>,
+}
+
+#[derive(Deserialize)]
+struct Tokened<T> {
+    #[serde(flatten)]
+    result: T,
+    token: String,
+}
+
+/// The proxy's error body.
+#[derive(Deserialize)]
+struct ProxyError {
+    error: ProxyErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ProxyErrorBody {
+    message: String,
+}
+
+trait Paged {
+    fn page(&self) -> &str;
+}
+
+impl Paged for ImageResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
+impl Paged for TextResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
+impl ProxySearch {
+    pub fn new(base: &str) -> Self {
+        let base = base.trim_end_matches('/').to_owned();
+        ProxySearch {
+            name: format!("proxy {base}"),
+            base,
+            tokens: RefCell::default(),
+        }
+    }
+
+    async fn post(&self, path: &str, body: &JsValue, json: bool) -> Result<Vec<u8>, SearchError> {
+        let url = format!("{}{path}", self.base);
+        let unavailable = |what: String| SearchError::Unavailable(format!("{url}: {what}"));
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(body);
+        if json {
+            let headers = web_sys::Headers::new().map_err(|e| unavailable(format!("{e:?}")))?;
+            let _ = headers.set("content-type", "application/json");
+            init.set_headers(&headers);
+        }
+        let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+        let response: Response = JsFuture::from(scope.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|_| unavailable("the proxy did not answer; is it running?".into()))?
+            .unchecked_into();
+        let buffer = JsFuture::from(
+            response
+                .array_buffer()
+                .map_err(|e| unavailable(format!("{e:?}")))?,
+        )
+        .await
+        .map_err(|_| unavailable("the answer broke off".into()))?;
+        let bytes = Uint8Array::new(&buffer).to_vec();
+        if response.ok() {
+            Ok(bytes)
+        } else {
+            let message = serde_json::from_slice::<ProxyError>(&bytes)
+                .map_or_else(|_| "no reason given".to_owned(), |e| e.error.message);
+            Err(unavailable(format!(
+                "HTTP {}: {message}",
+                response.status()
+            )))
+        }
+    }
+
+    fn results<T: for<'de> Deserialize<'de> + Paged>(
+        &self,
+        bytes: &[u8],
+    ) -> Result<Vec<T>, SearchError> {
+        let reply: SearchReply<T> = serde_json::from_slice(bytes).map_err(|e| {
+            SearchError::Unavailable(format!("{}: not a search reply: {e}", self.base))
+        })?;
+        let mut tokens = self.tokens.borrow_mut();
+        Ok(reply
+            .results
+            .into_iter()
+            .map(|tokened| {
+                tokens.insert(tokened.result.page().to_owned(), tokened.token);
+                tokened.result
+            })
+            .collect())
+    }
+}
+
+impl SearchBackend for ProxySearch {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
+        let body = Uint8Array::from(image);
+        let bytes = self
+            .post(&format!("/v1/search/image?k={k}"), &body, false)
+            .await?;
+        self.results(&bytes)
+    }
+
+    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
+        let body = serde_json::json!({ "query": query, "k": k }).to_string();
+        let bytes = self
+            .post("/v1/search/text", &JsValue::from_str(&body), true)
+            .await?;
+        self.results(&bytes)
+    }
+
+    async fn read(&self, page: &str) -> Result<Page, SearchError> {
+        let token = self.tokens.borrow().get(page).cloned().ok_or_else(|| {
+            SearchError::Unavailable(format!("{page} was not among this proxy's results"))
+        })?;
+        let body = serde_json::json!({ "token": token }).to_string();
+        let bytes = self
+            .post("/v1/read", &JsValue::from_str(&body), true)
+            .await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| SearchError::Unavailable(format!("{}: not a page: {e}", self.base)))
+    }
+}
