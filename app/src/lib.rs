@@ -6,7 +6,10 @@
 
 pub mod components;
 pub mod image_input;
+pub mod messages;
+pub mod model_worker;
 pub mod proxy;
+pub mod share;
 pub mod webgpu;
 
 pub use components::App;

@@ -31,8 +31,8 @@ pub enum ProxyError {
         status: u16,
         message: String,
     },
-    #[error("{url} answered something that is not a GoG health report: {reason}")]
-    NotAHealthReport { url: String, reason: String },
+    #[error("{url} answered something GoG cannot read: {reason}")]
+    Unreadable { url: String, reason: String },
 }
 
 /// The proxy base URL: the page's `?proxy=` parameter when it is an http(s) URL, otherwise
@@ -53,25 +53,70 @@ pub async fn health(base: &str) -> Result<HealthReport, ProxyError> {
     let response = gloo_net::http::Request::get(&url)
         .send()
         .await
-        .map_err(|err| ProxyError::Unreachable {
-            url: url.clone(),
-            reason: err.to_string(),
-        })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    if !response.ok() {
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
-            .unwrap_or(text);
-        return Err(ProxyError::Status {
-            url,
-            status,
-            message,
-        });
-    }
-    serde_json::from_str(&text).map_err(|err| ProxyError::NotAHealthReport {
+        .map_err(|err| unreachable(&url, &err))?;
+    let text = body_text(&url, response).await?;
+    serde_json::from_str(&text).map_err(|err| ProxyError::Unreadable {
         url,
         reason: err.to_string(),
     })
+}
+
+/// The body of a successful answer, or the proxy's error message as a [`ProxyError::Status`].
+async fn body_text(url: &str, response: gloo_net::http::Response) -> Result<String, ProxyError> {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if response.ok() {
+        return Ok(text);
+    }
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or(text);
+    Err(ProxyError::Status {
+        url: url.to_owned(),
+        status,
+        message,
+    })
+}
+
+fn unreachable(url: &str, err: &gloo_net::Error) -> ProxyError {
+    ProxyError::Unreachable {
+        url: url.to_owned(),
+        reason: err.to_string(),
+    }
+}
+
+/// Stores a sealed trace through the proxy (`PUT /v1/traces`); its id comes back.
+pub async fn share_trace(base: &str, canonical_json: String) -> Result<String, ProxyError> {
+    let url = format!("{base}/v1/traces");
+    let request = gloo_net::http::Request::put(&url)
+        .header("content-type", "application/json")
+        .body(canonical_json)
+        .map_err(|err| unreachable(&url, &err))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|err| unreachable(&url, &err))?;
+    let text = body_text(&url, response).await?;
+    #[derive(Deserialize)]
+    struct Stored {
+        id: String,
+    }
+    serde_json::from_str::<Stored>(&text)
+        .map(|stored| stored.id)
+        .map_err(|err| ProxyError::Unreadable {
+            url,
+            reason: err.to_string(),
+        })
+}
+
+/// A shared trace's JSON (`GET /v1/traces/{id}`), unchecked: the caller reads it with
+/// `Trace::from_json`, which checks it against its id.
+pub async fn shared_trace(base: &str, id: &str) -> Result<String, ProxyError> {
+    let url = format!("{base}/v1/traces/{id}");
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|err| unreachable(&url, &err))?;
+    body_text(&url, response).await
 }

@@ -83,3 +83,84 @@ async fn the_probe_finds_the_software_adapter() {
         }
     }
 }
+
+/// The share fixture the e2e tests open: a glance, a gaze, a text search, a read, an answer.
+const SHARED_TRACE: &str = include_str!("../../tests/fixtures/trace/glance-and-gaze.json");
+
+#[wasm_bindgen_test]
+fn a_trace_survives_its_link_and_a_damaged_link_says_why() {
+    use gog_app::share::{self, ShareError, SharedLink};
+    let trace = gog_agent::Trace::from_json(SHARED_TRACE).expect("the fixture reads");
+    let fragment = share::inline_fragment(&trace);
+    let Some(SharedLink::Inline(encoded)) = share::parse_fragment(&format!("#{fragment}")) else {
+        panic!("an inline link: {fragment}");
+    };
+    assert_eq!(share::decode_inline(&encoded).expect("decodes"), trace);
+    assert!(
+        fragment.len() <= share::MAX_FRAGMENT_CHARS,
+        "{} chars",
+        fragment.len()
+    );
+
+    let cut = &encoded[..encoded.len() - 30];
+    assert!(matches!(
+        share::decode_inline(cut),
+        Err(ShareError::NotDeflate | ShareError::NotBase64)
+    ));
+    assert!(matches!(
+        share::decode_inline("not*base64"),
+        Err(ShareError::NotBase64)
+    ));
+
+    let mut edited = trace.clone();
+    edited.question.push('!');
+    let fragment = share::inline_fragment(&edited);
+    let encoded = fragment.trim_start_matches("trace=");
+    let err = share::decode_inline(encoded).expect_err("an edited trace");
+    assert!(err.to_string().contains("was edited"), "{err}");
+
+    assert_eq!(
+        share::parse_fragment("#trace-id=sha256:abc"),
+        Some(SharedLink::Stored("sha256:abc".into()))
+    );
+    assert!(share::checked_id("sha256:abc").is_err());
+    assert!(share::checked_id(&trace.id).is_ok());
+    assert_eq!(share::parse_fragment("#section-2"), None);
+}
+
+#[wasm_bindgen_test]
+fn the_trace_view_draws_a_glance_and_numbered_gazes_where_they_were_searched() {
+    let trace = gog_agent::Trace::from_json(SHARED_TRACE).expect("the fixture reads");
+    let drawn = gog_app::components::regions(&trace);
+    assert_eq!(drawn.len(), 2, "{drawn:?}");
+    assert_eq!(drawn[0].gaze_number, None);
+    assert_eq!(
+        (drawn[0].region.x2, drawn[0].region.y2),
+        (trace.image.width, trace.image.height)
+    );
+    assert_eq!(drawn[1].gaze_number, Some(1));
+    assert_eq!(
+        (
+            drawn[1].region.x1,
+            drawn[1].region.y1,
+            drawn[1].region.x2,
+            drawn[1].region.y2
+        ),
+        (20, 40, 148, 136)
+    );
+    let summaries: Vec<_> = trace
+        .steps
+        .iter()
+        .map(gog_app::components::step_summary)
+        .collect();
+    assert_eq!(summaries[0], "Glance: image search of the whole image");
+    assert_eq!(
+        summaries[1],
+        "Gaze: image search of the region (20, 40)–(148, 136)"
+    );
+    assert!(
+        gog_app::components::evidence(&trace)
+            .iter()
+            .any(|line| line.starts_with("read "))
+    );
+}

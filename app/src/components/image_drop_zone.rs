@@ -10,6 +10,8 @@ pub struct PickedImage {
     pub facts: ImageFacts,
     /// A `blob:` URL for the preview; revoked when the image is replaced.
     pub object_url: String,
+    /// The file's bytes, sent to the model's worker with a question.
+    pub bytes: std::sync::Arc<[u8]>,
 }
 
 /// Where an image comes in: drop it, pick it, or paste it anywhere on the page.
@@ -116,5 +118,6 @@ async fn read_image(file: &File) -> Result<PickedImage, String> {
         file_name: file.name(),
         facts,
         object_url,
+        bytes: bytes.into(),
     })
 }

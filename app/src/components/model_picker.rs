@@ -1,0 +1,209 @@
+use leptos::prelude::*;
+
+use crate::messages::DeviceReport;
+use crate::webgpu::format_bytes;
+use gog_agent::ModelInfo;
+
+/// A model package shipped with the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedModel {
+    pub label: &'static str,
+    /// Relative to the page.
+    pub path: &'static str,
+    pub note: &'static str,
+}
+
+/// The packages this build ships. No trained GoG model exists yet, so the default is the tiny
+/// random-weight test model, and the picker says so.
+pub const EMBEDDED: [EmbeddedModel; 1] = [EmbeddedModel {
+    label: "Tiny Qwen3-VL test model (Q8, random weights)",
+    path: "models/tiny-qwen3-vl-q8",
+    note: "A test model for trying the app: its weights are random, so it writes nonsense and \
+           never answers. Load a real package (made by `gog convert`) by URL for real answers.",
+}];
+
+/// Where the model is, from picking to ready.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelState {
+    NotLoaded,
+    Downloading(Download),
+    WarmingUp(DeviceReport),
+    Ready {
+        model: ModelInfo,
+        device: DeviceReport,
+        warm_up_ms: f64,
+    },
+    Failed(String),
+}
+
+/// A package download in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub weights: String,
+    pub model_type: String,
+    pub done: u64,
+    pub total: u64,
+    /// Bytes that came from the cache rather than the network.
+    pub cached: u64,
+    pub started_ms: f64,
+    pub now_ms: f64,
+    pub file: String,
+}
+
+impl Download {
+    /// Network bytes per second so far.
+    pub fn rate(&self) -> Option<f64> {
+        let seconds = (self.now_ms - self.started_ms) / 1000.0;
+        let fetched = self.done.saturating_sub(self.cached);
+        (seconds > 0.2 && fetched > 0).then(|| fetched as f64 / seconds)
+    }
+
+    /// Seconds left at the rate so far.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        self.rate()
+            .map(|rate| self.total.saturating_sub(self.done) as f64 / rate)
+    }
+
+    /// "1.2 MiB of 3.4 MiB · 850.0 KiB/s · about 3 s left".
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "{} of {}",
+            format_bytes(self.done as f64),
+            format_bytes(self.total as f64)
+        );
+        if let Some(rate) = self.rate() {
+            text.push_str(&format!(" · {}/s", format_bytes(rate)));
+        }
+        if let Some(eta) = self.eta_seconds().filter(|_| self.done < self.total) {
+            text.push_str(&format!(" · about {} s left", eta.ceil()));
+        }
+        if self.cached > 0 {
+            text.push_str(&format!(
+                " · {} from the cache",
+                format_bytes(self.cached as f64)
+            ));
+        }
+        text
+    }
+}
+
+/// What a package needs of the device, from its weight format.
+pub fn requirements(weights: &str) -> &'static str {
+    match weights {
+        "f16" => "needs WebGPU with shader-f16",
+        _ => "runs on any WebGPU adapter, or on the CPU (slowly)",
+    }
+}
+
+/// Choosing a model package and loading it: the shipped ones or any URL.
+#[component]
+pub fn ModelPicker(
+    state: ReadSignal<ModelState>,
+    on_load: Callback<(String, bool)>,
+) -> impl IntoView {
+    let choice = RwSignal::new(EMBEDDED[0].path.to_owned());
+    let url = RwSignal::new(String::new());
+    let cpu_only = RwSignal::new(false);
+    let busy = move || {
+        matches!(
+            state.get(),
+            ModelState::Downloading(_) | ModelState::WarmingUp(_)
+        )
+    };
+    let load = move |_| {
+        let package = if choice.get() == "url" {
+            url.get().trim().to_owned()
+        } else {
+            choice.get()
+        };
+        if !package.is_empty() {
+            on_load.run((package, cpu_only.get()));
+        }
+    };
+    view! {
+        <section class="model-picker" aria-labelledby="model-heading">
+            <h2 id="model-heading">"Model"</h2>
+            <fieldset>
+                <legend>"Package"</legend>
+                {EMBEDDED.iter().map(|model| view! {
+                    <label class="choice">
+                        <input type="radio" name="model" value=model.path
+                            prop:checked=move || choice.get() == model.path
+                            on:change=move |_| choice.set(model.path.to_owned()) />
+                        {model.label}
+                        <span class="note">{model.note}</span>
+                    </label>
+                }).collect_view()}
+                <label class="choice">
+                    <input type="radio" name="model" value="url" id="model-by-url"
+                        prop:checked=move || choice.get() == "url"
+                        on:change=move |_| choice.set("url".into()) />
+                    "A package by URL"
+                </label>
+                <input type="url" id="model-url" aria-label="Model package URL" placeholder="https://…/my-package"
+                    prop:value=move || url.get()
+                    on:input=move |ev| { url.set(event_target_value(&ev)); choice.set("url".into()); } />
+                <label class="choice">
+                    <input type="checkbox" id="cpu-only" prop:checked=move || cpu_only.get()
+                        on:change=move |ev| cpu_only.set(event_target_checked(&ev)) />
+                    "Use the CPU even when WebGPU is available"
+                </label>
+            </fieldset>
+            <button type="button" id="load-model" on:click=load disabled=busy>"Load model"</button>
+            <ModelStatus state=state />
+        </section>
+    }
+}
+
+/// Download progress, the device chosen and why, the warm-up and readiness.
+#[component]
+fn ModelStatus(state: ReadSignal<ModelState>) -> impl IntoView {
+    let data_state = move || match state.get() {
+        ModelState::NotLoaded => "none",
+        ModelState::Downloading(_) => "downloading",
+        ModelState::WarmingUp(_) => "warming-up",
+        ModelState::Ready { .. } => "ready",
+        ModelState::Failed(_) => "failed",
+    };
+    view! {
+        <div id="model-status" data-state=data_state role="status">
+            {move || match state.get() {
+                ModelState::NotLoaded => view! { <p class="note">"No model loaded."</p> }.into_any(),
+                ModelState::Downloading(download) if download.total == 0 => view! {
+                    <p>"Reading the package's manifest…"</p>
+                }.into_any(),
+                ModelState::Downloading(download) => view! {
+                    <p>{format!("Downloading {} ({}, {})", download.file, download.model_type, download.weights)}</p>
+                    <progress id="download-progress" max=download.total as f64 value=download.done as f64></progress>
+                    <p class="note" id="download-facts">{download.describe()}</p>
+                    <p class="note">{requirements(&download.weights)}</p>
+                }.into_any(),
+                ModelState::WarmingUp(device) => view! {
+                    <p>"Warming up (compiling kernels)…"</p>
+                    <DeviceNote device=device />
+                }.into_any(),
+                ModelState::Ready { model, device, warm_up_ms } => view! {
+                    <p class="ok" id="model-ready">{format!("Ready: {} ({}), warmed up in {:.1} s", model.id, model.quantisation, warm_up_ms / 1000.0)}</p>
+                    <DeviceNote device=device />
+                }.into_any(),
+                ModelState::Failed(error) => view! {
+                    <p class="error" id="model-error" role="alert">{error}</p>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Where the model runs; on the CPU, why, since it is much slower.
+#[component]
+fn DeviceNote(device: DeviceReport) -> impl IntoView {
+    view! {
+        <p class="note" id="model-device" data-device=device.kind.clone()>
+            {match (&device.adapter, &device.fallback_reason) {
+                (_, Some(reason)) => format!("Running on the CPU: {reason}. Expect answers to take much longer."),
+                (Some(adapter), None) => format!("Running on WebGPU ({adapter})."),
+                (None, None) => "Running on WebGPU.".to_owned(),
+            }}
+        </p>
+    }
+}
