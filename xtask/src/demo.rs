@@ -66,7 +66,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         );
     }
     println!("demo: building");
-    build(&tools)?;
+    build(&tools, &corpus)?;
     if stop.try_recv().is_ok() {
         println!("demo: interrupted before the servers started");
         return Ok(());
@@ -128,11 +128,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 }
 
 /// Builds the proxy and the app the way the servers would, so that build errors show up as
-/// such and not as a server that never answers.
-pub fn build(tools: &Tools) -> Result<()> {
+/// such and not as a server that never answers; the app ships the bundle in `corpus`.
+pub fn build(tools: &Tools, corpus: &Path) -> Result<()> {
     // Trunk runs cargo with --offline (Trunk.toml), so everything must be fetched first.
     process::run(tools.command("cargo").arg("fetch"))?;
     build_proxy(tools)?;
+    crate::app_assets::stage_corpus(corpus)?;
     process::run(tools.command("trunk").args(["build", "--release"]))
 }
 

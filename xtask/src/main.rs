@@ -5,6 +5,7 @@
 //! Tools the commands need are installed on first use into a cache outside the repository
 //! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
 
+mod app_assets;
 mod bench;
 mod bench_browser;
 mod corpus;

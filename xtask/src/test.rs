@@ -110,7 +110,7 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
             Ok(String::new())
         }
         Tier::Wasm => {
-            demo::build(tools)?;
+            demo::build(tools, &crate::corpus::made_up()?)?;
             Ok(String::new())
         }
         Tier::Browser => browser(tools),
@@ -131,9 +131,10 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.
-const WASM_PACKAGES: [&str; 8] = [
+const WASM_PACKAGES: [&str; 9] = [
     "gog-agent",
     "gog-app",
+    "gog-app-worker",
     "gog-proxy-worker",
     "gog-scenes",
     "gog-search",
