@@ -4,37 +4,18 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { APP_URL, FIXTURES, SLOW, launch, open, screenshot } = require('./app.cjs');
 
-const APP_URL = process.env.GOG_APP_URL;
-const OUT = process.env.GOG_E2E_OUT || path.join(__dirname, '..', '..', 'target', 'e2e');
-const FIXTURE = path.join(__dirname, '..', 'fixtures', 'two-landmarks.png');
+const FIXTURE = path.join(FIXTURES, 'two-landmarks.png');
 
 let browser;
 
-before(async () => {
-  assert.ok(APP_URL, 'GOG_APP_URL must name the running app (cargo xtask test sets it)');
-  fs.mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--enable-unsafe-webgpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function openPage(url) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(url);
-  await page.waitForSelector('#title');
-  return { page, errors };
+function openPage(url) {
+  return open(browser, url);
 }
 
 test('the start page shows the product, WebGPU status and a healthy proxy', async () => {
@@ -54,7 +35,7 @@ test('the start page shows the product, WebGPU status and a healthy proxy', asyn
   assert.equal(await page.textContent('#proxy-health'), 'ok');
   assert.equal(await page.textContent('#proxy-backends'), 'offline');
 
-  await page.screenshot({ path: path.join(OUT, 'start-page.png'), fullPage: true });
+  await screenshot(page, 'start-page.png');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -69,6 +50,7 @@ test('a person picks an image and a question; bad files are refused without losi
 
   await page.setInputFiles('#image-input', FIXTURE);
   await page.waitForSelector('#image-preview');
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
   assert.match(await page.textContent('#image-facts'), /two-landmarks\.png · PNG · 64×48/);
   assert.match(await page.textContent('#ask-note'), /Image and question are ready/);
 
@@ -79,7 +61,7 @@ test('a person picks an image and a question; bad files are refused without losi
   assert.match(await page.textContent('#image-error'), /notes\.txt: this file is not an image/);
   assert.ok(await page.isVisible('#image-preview'), 'the earlier image is kept');
 
-  await page.screenshot({ path: path.join(OUT, 'start-page-with-image.png'), fullPage: true });
+  await screenshot(page, 'start-page-with-image.png');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -93,7 +75,7 @@ test('a proxy that is down is reported clearly and the page stays usable', async
   assert.match(await page.textContent('#proxy-error'), /no answer from http:\/\/127\.0\.0\.1:9\/v1\/health/);
   await page.fill('#question', 'Still works?');
   assert.equal(await page.inputValue('#question'), 'Still works?');
-  await page.screenshot({ path: path.join(OUT, 'proxy-down.png'), fullPage: true });
+  await screenshot(page, 'proxy-down.png');
   assert.deepEqual(errors, []);
   await page.close();
 });

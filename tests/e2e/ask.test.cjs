@@ -1,0 +1,113 @@
+'use strict';
+// A question end to end in the app, against the running demo: the shipped tiny model (random
+// weights: it writes nonsense, so the run uses the full-search mode, whose harness glances
+// first) over the offline corpus in the browser; the trace view checked against the trace the
+// app exports; share links opened in fresh browser contexts; damaged links; and a second run
+// with the network gone.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, exported, serveDist } = require('./app.cjs');
+
+const SHARED = path.join(FIXTURES, 'trace', 'glance-and-gaze.json');
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+let liveLink;
+
+test('a question runs end to end on the tiny model with the offline corpus', { timeout: 2 * SLOW }, async () => {
+  const context = await browser.newContext();
+  const { page, errors } = await open(context, APP_URL);
+  assert.match(await page.textContent('.model-picker'), /random weights/);
+  await page.waitForSelector('#model-status[data-state="downloading"], #model-status[data-state="warming-up"], #model-status[data-state="ready"]');
+  await screenshot(page, 'model-loading.png');
+  await ask(page, 'running.png');
+  assert.match(await page.textContent('#model-device'), /WebGPU|CPU/);
+  await screenshot(page, 'answered.png');
+
+  const trace = await exported(page);
+  console.log(`live run: ${trace.steps.length} steps, outcome ${trace.outcome.kind}, model ${trace.model.id}`);
+  assert.equal(trace.model.id, 'tiny-qwen3-vl-q8');
+  assert.equal(trace.settings.mode, 'full-search');
+  assert.equal(trace.steps[0].actor, 'harness', 'the harness glanced first');
+  assert.equal(trace.steps[0].search.results.kind, 'images');
+  assert.ok(trace.steps[0].search.results.value.length > 0, 'the corpus answered the glance');
+  await assertShows(page, trace);
+  assert.equal(await page.textContent('#stat-steps'), String(trace.steps.length));
+
+  await page.click('#copy-link');
+  await page.waitForSelector('#share-link');
+  liveLink = await page.inputValue('#share-link');
+  assert.match(liveLink, /#trace=/);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // The link, in a browser that never saw the app: the same trace, with no model run.
+  const fresh = await browser.newContext();
+  const shared = await open(fresh, liveLink);
+  await shared.page.waitForSelector('li.step');
+  await assertShows(shared.page, trace);
+  assert.match(await shared.page.textContent('#trace-origin'), /no model ran/);
+  await screenshot(shared.page, 'shared-live-run.png');
+  await fresh.close();
+});
+
+test('a shared trace with a glance and a gaze opens exactly; damaged links say why', async () => {
+  const json = fs.readFileSync(SHARED, 'utf8');
+  const trace = JSON.parse(json);
+  const link = `${APP_URL.split('#')[0]}#trace=${zlib.deflateRawSync(json).toString('base64url')}`;
+  const context = await browser.newContext();
+  const { page, errors } = await open(context, link);
+  await page.waitForSelector('li.step');
+  await assertShows(page, trace);
+  assert.equal(await page.textContent('#answer-text'), trace.outcome.answer);
+  assert.equal(await page.$$eval('svg.boxes g.gaze text', (t) => t.map((x) => x.textContent).join()), '1');
+  assert.ok(await page.$('li.step.reflection'), 'turns after results are marked as reflection');
+  const gaze = trace.steps.find((s) => s.search && s.search.request.crop);
+  const crop = gaze.search.request.crop;
+  assert.equal(await page.getAttribute(`li.step[data-step="${gaze.index}"] svg.crop`, 'viewBox'),
+    `${crop.x1} ${crop.y1} ${crop.x2 - crop.x1} ${crop.y2 - crop.y1}`, 'the crop searched is shown');
+  await screenshot(page, 'shared-trace.png');
+  // Readable at phone width: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling at 390 px');
+  await screenshot(page, 'shared-trace-phone.png');
+  assert.deepEqual(errors, []);
+
+  const tampered = json.replace(trace.outcome.answer, 'Country 4');
+  const tamperedLink = `${APP_URL.split('#')[0]}#trace=${zlib.deflateRawSync(tampered).toString('base64url')}`;
+  for (const [bad, why] of [[tamperedLink, /was edited/], [link.slice(0, link.length - 40), /damaged|cut short/]]) {
+    const opened = await open(context, bad);
+    await opened.page.waitForSelector('#notice:not([hidden])');
+    assert.match(await opened.page.textContent('#notice'), why);
+    assert.equal(await opened.page.$('li.step'), null, 'nothing half-shown');
+    assert.ok(await opened.page.isEnabled('#question'), 'the app stays usable');
+    await screenshot(opened.page, 'damaged-link.png');
+  }
+  await context.close();
+});
+
+test('after one visit a question runs with the network off', { timeout: 2 * SLOW }, async () => {
+  const server = await serveDist();
+  const context = await browser.newContext();
+  const { page } = await open(context, server.url);
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  await page.waitForSelector('#corpus-status:has-text("ready")', { timeout: SLOW });
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // Nothing answers on that origin any more: the shell, the model and the corpus come from the
+  // browser's caches.
+  await server.close();
+  await page.reload();
+  await page.waitForSelector('#title');
+  await ask(page, null);
+  const trace = await exported(page);
+  assert.ok(trace.steps.length > 0);
+  await assertShows(page, trace);
+  await screenshot(page, 'offline-run.png');
+  await context.close();
+});

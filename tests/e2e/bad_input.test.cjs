@@ -1,0 +1,70 @@
+'use strict';
+// What the app does with things that go wrong, each shown in the UI with the app still usable:
+// a model URL that answers 404, a package with a corrupted shard, a search proxy that is down
+// during a run, and a browser without WebGPU (the CPU, with the reason shown).
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { APP_URL, SLOW, launch, open, screenshot, ask, exported, serveDist } = require('./app.cjs');
+
+let browser;
+let server;
+before(async () => { browser = await launch(); server = await serveDist(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+async function loadByUrl(page, url) {
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  await page.fill('#model-url', url);
+  await page.click('#load-model');
+  await page.waitForSelector('#model-status[data-state="failed"]', { timeout: SLOW });
+  return page.textContent('#model-error');
+}
+
+test('a model URL that answers 404 or a corrupted shard is refused with the reason', { timeout: 3 * SLOW }, async () => {
+  const { page, errors } = await open(browser, server.url);
+  const missing = await loadByUrl(page, `${server.url}no-such-model`);
+  assert.match(missing, /no-such-model\/manifest\.json answered HTTP 404/);
+  await screenshot(page, 'model-404.png');
+
+  await page.click('#model-by-url');
+  await page.fill('#model-url', `${server.url}broken-model`);
+  await page.click('#load-model');
+  await page.waitForSelector('#model-status[data-state="failed"]', { timeout: SLOW });
+  assert.match(await page.textContent('#model-error'), /model-00001-of-00001\.safetensors is corrupted: its SHA-256 is [0-9a-f]{64}/);
+  await screenshot(page, 'model-corrupted.png');
+
+  // The shipped model still loads afterwards: nothing was left broken.
+  await page.check('input[name="model"][value="models/tiny-qwen3-vl-q8"]');
+  await page.click('#load-model');
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a search proxy that is down fails the searches visibly and the run still ends', { timeout: 2 * SLOW }, async () => {
+  const { page, errors } = await open(browser, APP_URL);
+  await ask(page, null, 'http://127.0.0.1:9');
+  const trace = await exported(page);
+  assert.equal(trace.steps[0].search.results.kind, 'failed');
+  assert.match(trace.steps[0].search.results.value, /the proxy did not answer/);
+  assert.match(await page.textContent('li.step[data-step="0"] .step-error'), /The search failed: .*the proxy did not answer/);
+  assert.ok(await page.isEnabled('#ask'), 'the app is ready for another question');
+  await screenshot(page, 'proxy-down-during-run.png');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('without WebGPU the model runs on the CPU and the page says why', { timeout: 2 * SLOW }, async () => {
+  const plain = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await open(plain, APP_URL);
+    await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+    const device = await page.textContent('#model-device');
+    assert.match(device, /Running on the CPU: WebGPU is not available here/);
+    await ask(page, 'no-webgpu.png');
+    assert.ok((await exported(page)).steps.length > 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
+});
