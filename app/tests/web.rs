@@ -164,3 +164,49 @@ fn the_trace_view_draws_a_glance_and_numbered_gazes_where_they_were_searched() {
             .any(|line| line.starts_with("read "))
     );
 }
+
+#[wasm_bindgen_test]
+fn result_text_from_the_web_is_shown_as_text_and_never_as_markup_or_a_script_link() {
+    use gog_app::components::TextResultCard;
+    use gog_search::backend::TextResult;
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let host: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("a div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("a body")
+        .append_child(&host)
+        .expect("attached");
+    let result = TextResult {
+        title: "<img src=x onerror=alert(1)>".into(),
+        page: "page:1".into(),
+        url: Some("javascript:alert(1)".into()),
+        snippet: "<b>bold</b> & <script>alert(2)</script>".into(),
+        source: "a hostile provider".into(),
+        score: 1.0,
+    };
+    let mounted = leptos::mount::mount_to(host.clone(), move || {
+        leptos::view! { <TextResultCard rank=1 result=result.clone() /> }
+    });
+    assert!(
+        host.query_selector("img, b, script")
+            .expect("a query")
+            .is_none()
+    );
+    assert!(
+        host.query_selector("a").expect("a query").is_none(),
+        "no link to javascript:"
+    );
+    let text = host.text_content().unwrap_or_default();
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    assert!(
+        text.contains("<b>bold</b> & <script>alert(2)</script>"),
+        "{text}"
+    );
+    drop(mounted);
+}

@@ -18,6 +18,7 @@ pub use image_with_boxes::{DrawnRegion, ImageWithBoxes, regions};
 pub use masthead::Masthead;
 pub use model_picker::{Download, EMBEDDED, ModelPicker, ModelState};
 pub use question_box::QuestionBox;
+pub use result_cards::{ImageResultCard, PageCard, TextResultCard};
 pub use search_picker::{OFFLINE_CORPUS, RunSettingsForm, SearchPicker};
 pub use share_bar::ShareBar;
 pub use status_panel::{ProxyStatus, StatusPanel, WebGpuStatusRow};
