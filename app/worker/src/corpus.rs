@@ -31,26 +31,19 @@ pub async fn load(base: &str, report: &dyn Fn(Report)) -> Result<OfflineBackend,
     let mut keys = Vec::new();
     for (name, entry) in wanted {
         let url = format!("{base}/{name}");
-        let key = ContentCache::key(&url, &entry.sha256);
-        let bytes = match cache.get(&key).await {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = fetch::streamed(&url, entry.bytes, &mut |got| {
-                    report(Report::Corpus {
-                        done: done + got,
-                        total,
-                        ready: false,
-                    });
-                })
-                .await
-                .map_err(|e| format!("the offline corpus is not available: {e}"))?;
-                cache.put(&key, &bytes).await;
-                bytes
-            }
-        };
+        let bytes =
+            fetch::cached_or_streamed(&cache, &url, &entry.sha256, entry.bytes, &mut |got, _| {
+                report(Report::Corpus {
+                    done: done + got,
+                    total,
+                    ready: false,
+                });
+            })
+            .await
+            .map_err(|e| format!("the offline corpus is not available: {e}"))?;
         done += entry.bytes;
         files.insert(name.to_owned(), bytes.to_vec());
-        keys.push(key);
+        keys.push(ContentCache::key(&url, &entry.sha256));
     }
     let bundle = Bundle::load(&manifest_bytes, |name| {
         files

@@ -166,6 +166,40 @@ impl ContentCache {
     }
 }
 
+/// Bytes between two progress reports: often enough for a smooth bar, rare enough not to flood
+/// the page with messages on a gigabyte download.
+const REPORT_EVERY: u64 = 256 * 1024;
+
+/// A file of `bytes` bytes whose content has hash `sha256`: from the cache when it holds that
+/// content, else streamed from `url` and then cached, so an interrupted download resumes from
+/// the files already in hand. `progress` hears the bytes in hand so far (every 256 KiB and at
+/// the end) and whether they came from the cache. Callers check the content itself.
+pub async fn cached_or_streamed(
+    cache: &ContentCache,
+    url: &str,
+    sha256: &str,
+    bytes: u64,
+    progress: &mut dyn FnMut(u64, bool),
+) -> Result<Uint8Array, FetchError> {
+    let key = ContentCache::key(url, sha256);
+    if let Some(cached) = cache.get(&key).await
+        && u64::from(cached.length()) == bytes
+    {
+        progress(bytes, true);
+        return Ok(cached);
+    }
+    let mut reported = 0;
+    let fetched = streamed(url, bytes, &mut |done| {
+        if done - reported >= REPORT_EVERY || done == bytes {
+            reported = done;
+            progress(done, false);
+        }
+    })
+    .await?;
+    cache.put(&key, &fetched).await;
+    Ok(fetched)
+}
+
 /// A file that may change (a manifest): the network first, so updates are seen, and the cached
 /// copy when the network is down.
 pub async fn network_first(cache: &ContentCache, url: &str) -> Result<Uint8Array, FetchError> {

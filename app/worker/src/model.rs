@@ -17,10 +17,6 @@ use gog_app::messages::{DeviceReport, Report};
 /// The Cache Storage cache that holds model files.
 const CACHE: &str = "gog-models-v1";
 
-/// Bytes between two progress reports: often enough for a smooth bar, rare enough not to flood
-/// the page with messages on a gigabyte download.
-const REPORT_EVERY: u64 = 256 * 1024;
-
 /// Loads the package under `base` and warms it up, telling `report` how it goes.
 pub async fn load(
     base: &str,
@@ -76,7 +72,7 @@ pub async fn load(
 
     let (device, device_report) = device(cpu_only).await;
     report(Report::WarmingUp {
-        device: device_report,
+        device: device_report.clone(),
     });
     let started = now_ms();
     let mut vlm = Vlm::load(model_files, device, LoadOptions::default())
@@ -92,13 +88,13 @@ pub async fn load(
     let policy = VlmPolicy::new(vlm, package_name(base), weights);
     report(Report::Ready {
         model: gog_agent::Policy::info(&policy),
+        device: device_report,
         warm_up_ms: now_ms() - started,
     });
     Ok(policy)
 }
 
-/// Every file of the package, from the cache when it holds that content, else downloaded (and
-/// then cached, so an interrupted download resumes from the files already in hand).
+/// Every file of the package, from the cache or the network.
 async fn download(
     base: &str,
     manifest: &Manifest,
@@ -110,36 +106,22 @@ async fn download(
     let mut files = HashMap::new();
     for file in manifest.all_files() {
         let url = format!("{base}/{}", file.name);
-        let key = ContentCache::key(&url, &file.sha256);
-        let bytes = match cache.get(&key).await {
-            Some(bytes) if u64::from(bytes.length()) == file.bytes => {
+        let bytes = fetch::cached_or_streamed(
+            cache,
+            &url,
+            &file.sha256,
+            file.bytes,
+            &mut |done, cached| {
                 report(Report::Download {
                     file: file.name.clone(),
-                    done: before + file.bytes,
+                    done: before + done,
                     total,
-                    cached: true,
+                    cached,
                 });
-                bytes
-            }
-            _ => {
-                let mut reported = 0;
-                let bytes = fetch::streamed(&url, file.bytes, &mut |done| {
-                    if done - reported >= REPORT_EVERY || done == file.bytes {
-                        reported = done;
-                        report(Report::Download {
-                            file: file.name.clone(),
-                            done: before + done,
-                            total,
-                            cached: false,
-                        });
-                    }
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-                cache.put(&key, &bytes).await;
-                bytes
-            }
-        };
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         before += file.bytes;
         files.insert(file.name.clone(), bytes);
     }
