@@ -82,7 +82,11 @@ pub enum Report {
     /// Every file is in hand; the model is loading onto its device and warming up.
     WarmingUp { device: DeviceReport },
     /// Ready to answer.
-    Ready { model: ModelInfo, warm_up_ms: f64 },
+    Ready {
+        model: ModelInfo,
+        device: DeviceReport,
+        warm_up_ms: f64,
+    },
     /// The model could not be loaded; the worker stays usable for another try.
     LoadFailed { error: String },
     /// The offline corpus is being fetched (bytes so far) or is ready.

@@ -68,15 +68,18 @@ async fn body_text(url: &str, response: gloo_net::http::Response) -> Result<Stri
     if response.ok() {
         return Ok(text);
     }
-    let message = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
-        .unwrap_or(text);
+    let message = error_message(text.as_bytes()).unwrap_or(text);
     Err(ProxyError::Status {
         url: url.to_owned(),
         status,
         message,
     })
+}
+
+/// The message of the proxy's error body (`{"error": {"code", "message"}}`, docs/API.md).
+pub fn error_message(body: &[u8]) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(body).ok()?;
+    body["error"]["message"].as_str().map(str::to_owned)
 }
 
 fn unreachable(url: &str, err: &gloo_net::Error) -> ProxyError {

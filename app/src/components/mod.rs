@@ -229,14 +229,6 @@ struct Shown {
 impl Shown {
     /// Applies one report from the worker.
     fn apply(self, report: Report) {
-        let Shown {
-            model,
-            trace,
-            live_text,
-            running,
-            corpus_note,
-            notice,
-        } = self;
         let now = js_sys::Date::now();
         match report {
             Report::Started => {}
@@ -245,7 +237,7 @@ impl Shown {
                 weights,
                 model_type,
                 ..
-            } => model.update(|state| {
+            } => self.model.update(|state| {
                 if let ModelState::Downloading(download) = state {
                     download.total = bytes;
                     download.weights = weights;
@@ -257,7 +249,7 @@ impl Shown {
                 done,
                 total,
                 cached,
-            } => model.update(|state| {
+            } => self.model.update(|state| {
                 if let ModelState::Downloading(download) = state {
                     if cached {
                         download.cached += done - download.done;
@@ -268,27 +260,18 @@ impl Shown {
                     download.now_ms = now;
                 }
             }),
-            Report::WarmingUp { device } => model.set(ModelState::WarmingUp(device)),
+            Report::WarmingUp { device } => self.model.set(ModelState::WarmingUp(device)),
             Report::Ready {
                 model: info,
+                device,
                 warm_up_ms,
-            } => model.update(|state| {
-                let device = match state {
-                    ModelState::WarmingUp(device) => device.clone(),
-                    _ => crate::messages::DeviceReport {
-                        kind: "unknown".into(),
-                        adapter: None,
-                        fallback_reason: None,
-                    },
-                };
-                *state = ModelState::Ready {
-                    model: info,
-                    device,
-                    warm_up_ms,
-                };
+            } => self.model.set(ModelState::Ready {
+                model: info,
+                device,
+                warm_up_ms,
             }),
-            Report::LoadFailed { error } => model.set(ModelState::Failed(error)),
-            Report::Corpus { done, total, ready } => corpus_note.set(Some(if ready {
+            Report::LoadFailed { error } => self.model.set(ModelState::Failed(error)),
+            Report::Corpus { done, total, ready } => self.corpus_note.set(Some(if ready {
                 "The offline corpus is ready in this browser.".to_owned()
             } else {
                 format!(
@@ -297,24 +280,25 @@ impl Shown {
                     crate::webgpu::format_bytes(total as f64)
                 )
             })),
-            Report::CorpusFailed { error } => corpus_note.set(Some(error)),
-            Report::Text { piece } => live_text.update(|text| text.push_str(&piece)),
+            Report::CorpusFailed { error } => self.corpus_note.set(Some(error)),
+            Report::Text { piece } => self.live_text.update(|text| text.push_str(&piece)),
             Report::Progress { trace: partial } => {
-                live_text.set(String::new());
-                let image =
-                    trace.with_untracked(|t| t.as_ref().and_then(|t| t.image.base64.clone()));
+                self.live_text.set(String::new());
+                let image = self
+                    .trace
+                    .with_untracked(|t| t.as_ref().and_then(|t| t.image.base64.clone()));
                 let mut partial = *partial;
                 partial.image.base64 = partial.image.base64.or(image);
-                trace.set(Some(partial));
+                self.trace.set(Some(partial));
             }
             Report::Finished { trace: finished } => {
-                live_text.set(String::new());
-                running.set(false);
-                trace.set(Some(*finished));
+                self.live_text.set(String::new());
+                self.running.set(false);
+                self.trace.set(Some(*finished));
             }
             Report::Failed { error } => {
-                running.set(false);
-                notice.set(Some(error));
+                self.running.set(false);
+                self.notice.set(Some(error));
             }
         }
     }

@@ -78,17 +78,6 @@ struct Tokened<T> {
     token: String,
 }
 
-/// The proxy's error body.
-#[derive(Deserialize)]
-struct ProxyError {
-    error: ProxyErrorBody,
-}
-
-#[derive(Deserialize)]
-struct ProxyErrorBody {
-    message: String,
-}
-
 trait Paged {
     fn page(&self) -> &str;
 }
@@ -142,8 +131,8 @@ impl ProxySearch {
         if response.ok() {
             Ok(bytes)
         } else {
-            let message = serde_json::from_slice::<ProxyError>(&bytes)
-                .map_or_else(|_| "no reason given".to_owned(), |e| e.error.message);
+            let message = gog_app::proxy::error_message(&bytes)
+                .unwrap_or_else(|| "no reason given".to_owned());
             Err(unavailable(format!(
                 "HTTP {}: {message}",
                 response.status()
