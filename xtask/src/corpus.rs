@@ -3,7 +3,7 @@
 //! checked against their sha256 on every run, then the GoG-Offline scenes from it into
 //! `corpus/gog-offline/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -60,14 +60,20 @@ pub fn run(_args: &CorpusArgs) -> Result<()> {
             .arg("--out")
             .arg(scenes_dir()),
     )?;
-    std::fs::write(bundle_dir().join(".assetsignore"), ASSETS_IGNORE)
-        .context("cannot write corpus/.assetsignore")
+    keep_scenes_out_of_assets(&bundle_dir())
 }
 
-/// Writes the small made-up bundle the proxy's tests and the e2e demo serve, into
-/// `target/made-up-corpus`, and returns that directory.
+/// Writes the small made-up bundle the proxy's tests and the e2e demo serve, with its few
+/// scenes, into `target/made-up-corpus`, and returns that directory.
 pub fn made_up() -> Result<PathBuf> {
     let out = paths::artefacts("made-up-corpus");
     process::run(gog_corpus("dev", "made-up").arg("--out").arg(&out))?;
+    keep_scenes_out_of_assets(&out)?;
     Ok(out)
+}
+
+/// Tells wrangler, which serves `dir` as the proxy's assets, to leave the scenes out.
+fn keep_scenes_out_of_assets(dir: &Path) -> Result<()> {
+    let path = dir.join(".assetsignore");
+    std::fs::write(&path, ASSETS_IGNORE).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -44,8 +44,9 @@ enum Command {
         #[arg(long, default_value_t = SplitCounts::default().test)]
         test: usize,
     },
-    /// Write a small made-up bundle (flags and monuments of invented countries): what the
-    /// proxy's and the demo's tests serve, so they need no registry download.
+    /// Write a small made-up bundle (flags and monuments of invented countries), with a few
+    /// GoG-Offline scenes from it on gradient backgrounds in `gog-offline/`: what the proxy's
+    /// and the demo's tests serve, so they need no registry download.
     MadeUp {
         /// Directory the bundle is written to (replaced).
         #[arg(long)]
@@ -102,6 +103,12 @@ fn scenes(
     Ok(())
 }
 
+/// Enough test scenes that every category appears: the first ten of the generator's schedule hold
+/// each.
+const MADE_UP_TEST_SCENES: usize = 10;
+/// Where the scenes go inside a bundle directory, as `cargo xtask corpus` writes them.
+const SCENES_DIR: &str = "gog-offline";
+
 fn made_up(out: &std::path::Path) -> anyhow::Result<()> {
     use gog_search::corpus::EntityKind;
     if out.exists() {
@@ -113,6 +120,15 @@ fn made_up(out: &std::path::Path) -> anyhow::Result<()> {
     for (name, bytes) in files {
         std::fs::write(out.join(name), bytes)?;
     }
+    let bundle = gog_search::Bundle::open_dir(out)?;
+    let backgrounds = gog_scenes::background::gradients(2);
+    let counts = SplitCounts {
+        train: 0,
+        validation: 0,
+        test: MADE_UP_TEST_SCENES,
+    };
+    Generator::new(&bundle, &backgrounds, gog_scenes::generate::DEFAULT_SEED)?
+        .write(&out.join(SCENES_DIR), counts)?;
     eprintln!("made-up bundle: wrote {}", out.display());
     Ok(())
 }

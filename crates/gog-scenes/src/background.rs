@@ -71,3 +71,16 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Background>, SceneError> {
         })
         .collect()
 }
+
+/// `count` smooth colour gradients, named `gradient-0`, `gradient-1`, …: backgrounds for scenes
+/// made from a made-up corpus, which has no photos beside it.
+pub fn gradients(count: usize) -> Vec<Background> {
+    (0..count)
+        .map(|i| Background {
+            name: format!("gradient-{i}"),
+            image: RgbImage::from_fn(640, 480, |x, y| {
+                image::Rgb([(x / 3) as u8, (y / 2) as u8, ((60 + 100 * i) % 256) as u8])
+            }),
+        })
+        .collect()
+}

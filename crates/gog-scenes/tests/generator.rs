@@ -11,7 +11,6 @@ use gog_scenes::{Category, Generator, SceneError, Split, SplitCounts};
 use gog_search::Bundle;
 use gog_search::corpus::EntityKind;
 use gog_search::fixture::made_up_bundle;
-use image::{Rgb, RgbImage};
 
 fn full_bundle() -> Bundle {
     made_up_bundle(&[
@@ -23,14 +22,7 @@ fn full_bundle() -> Bundle {
 }
 
 fn backgrounds() -> Vec<Background> {
-    (0..2)
-        .map(|i| Background {
-            name: format!("ground-{i}"),
-            image: RgbImage::from_fn(640, 480, |x, y| {
-                Rgb([(x / 3) as u8, (y / 2) as u8, (60 + 100 * i) as u8])
-            }),
-        })
-        .collect()
+    gog_scenes::background::gradients(2)
 }
 
 const SEED: u64 = 7;
