@@ -24,6 +24,16 @@ impl ImageFacts {
     }
 }
 
+/// The MIME type of an image format GoG reads.
+pub fn mime_type(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Jpeg => "image/jpeg",
+        ImageFormat::WebP => "image/webp",
+        ImageFormat::Gif => "image/gif",
+        _ => "image/png",
+    }
+}
+
 fn format_name(format: ImageFormat) -> String {
     format!("{format:?}").to_uppercase()
 }

@@ -1,10 +1,11 @@
 //! The GoG web app: ask a question about an image and watch the model glance and gaze.
 //!
 //! Client-side rendered with Leptos and built by Trunk. Components live in [`components`], one
-//! per thing shown; the browser-facing helpers ([`webgpu`], [`proxy`], [`image_input`]) hold the
-//! logic so that tests can reach it without a page.
+//! per thing shown; the browser-facing helpers ([`webgpu`], [`proxy`], [`image_input`],
+//! [`gallery`]) hold the logic so that tests can reach it without a page.
 
 pub mod components;
+pub mod gallery;
 pub mod image_input;
 pub mod messages;
 pub mod model_worker;

@@ -72,21 +72,23 @@ async function assertShows(page, trace) {
   assert.equal(await page.textContent('#trace-question'), `“${trace.question}”`);
 }
 
-// Asks about the two-landmarks picture in full-search mode (the harness glances first: the
-// tiny model's random weights write no protocol), a few short turns, and waits for the end.
-async function ask(page, shot, search) {
+// Asks a question in full-search mode (the harness glances first: the tiny model's random
+// weights write no protocol), a few short turns, and waits for the end. The picture is the
+// two-landmarks fixture with a question about it, or the gallery scene `scene` with its own;
+// searches go to the offline corpus, or to the proxy at `proxy`.
+async function ask(page, shot, { proxy, scene } = {}) {
   await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
-  await page.setInputFiles('#image-input', path.join(FIXTURES, 'two-landmarks.png'));
-  await page.fill('#question', 'When was the tower on the left finished?');
-  await page.click('.run-settings summary');
-  await page.selectOption('#run-mode', 'full-search');
-  await page.fill('#max-turns', '2');
-  await page.dispatchEvent('#max-turns', 'change');
-  await page.fill('#max-new-tokens', '6');
-  await page.dispatchEvent('#max-new-tokens', 'change');
-  if (search) {
+  if (scene) {
+    await page.click(`button.scene[data-scene="${scene}"]`);
+    await page.waitForSelector(`#image-facts:has-text("${scene}.jpg")`);
+  } else {
+    await page.setInputFiles('#image-input', path.join(FIXTURES, 'two-landmarks.png'));
+    await page.fill('#question', 'When was the tower on the left finished?');
+  }
+  await settle(page, { turns: 2, tokens: 6 });
+  if (proxy) {
     await page.check('#search-proxy');
-    await page.fill('#proxy-url', search);
+    await page.fill('#proxy-url', proxy);
   }
   await page.focus('#question');
   await page.keyboard.press('Enter');
@@ -96,6 +98,23 @@ async function ask(page, shot, search) {
   await page.waitForSelector('#answer', { timeout: SLOW });
 }
 
+// Full-search mode with at most `turns` model turns of `tokens` tokens each.
+async function settle(page, { turns, tokens }) {
+  if (!(await page.isVisible('#run-mode'))) await page.click('.run-settings summary');
+  await page.selectOption('#run-mode', 'full-search');
+  await page.fill('#max-turns', String(turns));
+  await page.dispatchEvent('#max-turns', 'change');
+  await page.fill('#max-new-tokens', String(tokens));
+  await page.dispatchEvent('#max-new-tokens', 'change');
+}
+
+// The gallery listing the app ships, as the app would fetch it from `base`.
+async function gallery(base) {
+  const response = await fetch(new URL('gallery/gallery.json', base));
+  assert.ok(response.ok, `the gallery listing answered HTTP ${response.status}`);
+  return (await response.json()).scenes;
+}
+
 // The trace the app exports, as JSON.
 async function exported(page) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-trace')]);
@@ -103,32 +122,62 @@ async function exported(page) {
 }
 
 // The built app (`dist/`, which the demo's `trunk serve` wrote) served by a plain static server
-// on 127.0.0.1, so the test can take the whole network away by closing it.
+// on 127.0.0.1, so the test can take the whole network away by closing it. Two more packages,
+// both the shipped one underneath:
+// - `/broken-model/`: one byte of its weights changed;
+// - `/flaky-model*/` (any suffix, so each test gets fresh URLs): the first request for its
+//   weights gets half of them, then the connection drops; while `flaky.refusing` is set, every
+//   later request answers 503; others honour `Range: bytes=N-`. `flaky.requests` lists the
+//   Range header of every request for those weights (null for none).
 function serveDist() {
   const root = path.join(__dirname, '..', '..', 'dist');
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-    '.svg': 'image/svg+xml', '.json': 'application/json', '.webmanifest': 'application/manifest+json' };
+    '.svg': 'image/svg+xml', '.json': 'application/json', '.jpg': 'image/jpeg',
+    '.webmanifest': 'application/manifest+json' };
+  const flaky = { refusing: false, requests: [] };
   const sockets = new Set();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
-    // `/broken-model/`: the shipped package with one byte of its weights changed.
     const broken = url.pathname.startsWith('/broken-model/');
-    if (broken) file = path.join(root, 'models', 'tiny-qwen3-vl-q8', path.basename(url.pathname));
+    const unsteady = /^\/flaky-model[^/]*\//.test(url.pathname);
+    if (broken || unsteady) file = path.join(root, 'models', 'tiny-qwen3-vl-q8', path.basename(url.pathname));
     if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404).end(); return; }
-      if (broken && file.endsWith('.safetensors')) body[body.length - 1] ^= 0xff;
+      const weights = file.endsWith('.safetensors');
+      if (broken && weights) body[body.length - 1] ^= 0xff;
+      if (unsteady && weights) { serveFlaky(flaky, req, res, body); return; }
       res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' }).end(body);
     });
   });
   server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
     url: `http://127.0.0.1:${server.address().port}/`,
+    flaky,
     close: () => new Promise((done) => { server.close(done); sockets.forEach((s) => s.destroy()); }),
   })));
 }
 
+function serveFlaky(flaky, req, res, body) {
+  const range = req.headers.range || null;
+  flaky.requests.push(range);
+  const headers = { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' };
+  if (flaky.requests.length === 1) {
+    res.writeHead(200, { ...headers, 'content-length': body.length });
+    // The reset waits until the half has arrived: a reset discards what the receiver has not
+    // read yet.
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket.destroy(), 300));
+    return;
+  }
+  if (flaky.refusing) { res.writeHead(503, headers).end(); return; }
+  const start = Number((/^bytes=(\d+)-$/.exec(range || '') || [])[1] || 0);
+  if (start === 0) { res.writeHead(200, headers).end(body); return; }
+  res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` })
+    .end(body.subarray(start));
+}
 
-module.exports = { APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, exported, serveDist };
+module.exports = {
+  APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist,
+};

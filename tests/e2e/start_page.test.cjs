@@ -5,7 +5,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { APP_URL, FIXTURES, SLOW, launch, open, screenshot } = require('./app.cjs');
+const zlib = require('node:zlib');
+const { APP_URL, FIXTURES, SLOW, launch, open, screenshot, gallery } = require('./app.cjs');
 
 const FIXTURE = path.join(FIXTURES, 'two-landmarks.png');
 
@@ -61,7 +62,36 @@ test('a person picks an image and a question; bad files are refused without losi
   assert.match(await page.textContent('#image-error'), /notes\.txt: this file is not an image/);
   assert.ok(await page.isVisible('#image-preview'), 'the earlier image is kept');
 
+  await page.setInputFiles('#image-input', { name: 'huge.png', mimeType: 'image/png', buffer: blankPng(10000, 5000) });
+  await page.waitForSelector('#image-error:has-text("huge.png")');
+  assert.match(await page.textContent('#image-error'), /huge\.png: this image is 10000×5000 \(50\.0 MP\); the limit is 40 MP/);
+  assert.match(await page.textContent('#image-facts'), /two-landmarks\.png/, 'the earlier image is kept');
+
   await screenshot(page, 'start-page-with-image.png');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the gallery puts a GoG-Offline scene and its question in place', async () => {
+  const scenes = await gallery(APP_URL);
+  assert.deepEqual([...new Set(scenes.map((s) => s.category))].sort(), ['gaze', 'glance', 'multi-hop', 'no-search', 'text']);
+  const { page, errors } = await openPage(APP_URL);
+  await page.waitForSelector('button.scene');
+  assert.deepEqual(await page.$$eval('button.scene', (b) => b.map((x) => x.dataset.scene)), scenes.map((s) => s.id));
+
+  const gaze = scenes.find((s) => s.category === 'gaze');
+  await page.click(`button.scene[data-scene="${gaze.id}"]`);
+  await page.waitForSelector(`#image-facts:has-text("${gaze.id}.jpg · JPEG · ${gaze.width}×${gaze.height}")`);
+  assert.equal(await page.inputValue('#question'), gaze.question);
+  assert.match(await page.textContent('#scene-note'), new RegExp(`Scene ${gaze.id}, a gaze question`));
+  assert.equal(await page.isVisible('#scene-answer'), false, 'the answer waits until asked for');
+  await page.click('#scene-note summary');
+  assert.equal(await page.textContent('#scene-answer'), gaze.answer);
+  await screenshot(page, 'gallery-scene.png');
+
+  // A picture of one's own replaces the scene, and the scene's note goes with it.
+  await page.setInputFiles('#image-input', FIXTURE);
+  await page.waitForSelector('#scene-note', { state: 'detached' });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -79,3 +109,27 @@ test('a proxy that is down is reported clearly and the page stays usable', async
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// A black PNG of width × height: a few kilobytes on disk, however many pixels it claims.
+function blankPng(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // greyscale
+  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}

@@ -128,12 +128,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 }
 
 /// Builds the proxy and the app the way the servers would, so that build errors show up as
-/// such and not as a server that never answers; the app ships the bundle in `corpus`.
+/// such and not as a server that never answers; the app ships the bundle in `corpus` and a
+/// gallery of the scenes beside it.
 pub fn build(tools: &Tools, corpus: &Path) -> Result<()> {
     // Trunk runs cargo with --offline (Trunk.toml), so everything must be fetched first.
     process::run(tools.command("cargo").arg("fetch"))?;
     build_proxy(tools)?;
-    crate::app_assets::stage_corpus(corpus)?;
+    crate::app_assets::stage(corpus)?;
     process::run(tools.command("trunk").args(["build", "--release"]))
 }
 

@@ -1,7 +1,7 @@
 use crate::image_input::{self, ImageFacts};
 use leptos::{ev, prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
-use web_sys::{File, Url};
+use web_sys::{Blob, BlobPropertyBag, File, Url};
 
 /// An image the person chose, checked and ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +14,33 @@ pub struct PickedImage {
     pub bytes: std::sync::Arc<[u8]>,
 }
 
+impl PickedImage {
+    /// Checks `bytes` and makes the preview; the error is the message to show.
+    pub fn from_bytes(file_name: String, bytes: Vec<u8>) -> Result<Self, String> {
+        let facts = image_input::inspect(&bytes).map_err(|err| format!("{file_name}: {err}"))?;
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+        let options = BlobPropertyBag::new();
+        options.set_type(image_input::mime_type(facts.format));
+        let object_url = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .and_then(|blob| Url::create_object_url_with_blob(&blob))
+            .map_err(|_| "the browser refused to show this image".to_owned())?;
+        Ok(PickedImage {
+            file_name,
+            facts,
+            object_url,
+            bytes: bytes.into(),
+        })
+    }
+
+    /// Makes this the image asked about, releasing the preview of the one it replaces.
+    pub fn show_in(self, image: RwSignal<Option<PickedImage>>) {
+        if let Some(old) = image.get_untracked() {
+            let _ = Url::revoke_object_url(&old.object_url);
+        }
+        image.set(Some(self));
+    }
+}
+
 /// Where an image comes in: drop it, pick it, or paste it anywhere on the page.
 #[component]
 pub fn ImageDropZone(image: RwSignal<Option<PickedImage>>) -> impl IntoView {
@@ -24,11 +51,8 @@ pub fn ImageDropZone(image: RwSignal<Option<PickedImage>>) -> impl IntoView {
         spawn_local(async move {
             match read_image(&file).await {
                 Ok(picked) => {
-                    if let Some(old) = image.get_untracked() {
-                        let _ = Url::revoke_object_url(&old.object_url);
-                    }
                     error.set(None);
-                    image.set(Some(picked));
+                    picked.show_in(image);
                 }
                 // The previous image, if any, stays: a bad file loses nothing.
                 Err(message) => error.set(Some(message)),
@@ -110,14 +134,5 @@ async fn read_image(file: &File) -> Result<PickedImage, String> {
         .array_buffer()
         .await
         .map_err(|_| format!("{} could not be read", file.name()))?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let facts = image_input::inspect(&bytes).map_err(|err| format!("{}: {err}", file.name()))?;
-    let object_url = Url::create_object_url_with_blob(file)
-        .map_err(|_| "the browser refused to show this image".to_owned())?;
-    Ok(PickedImage {
-        file_name: file.name(),
-        facts,
-        object_url,
-        bytes: bytes.into(),
-    })
+    PickedImage::from_bytes(file.name(), js_sys::Uint8Array::new(&buffer).to_vec())
 }

@@ -7,6 +7,7 @@ mod masthead;
 mod model_picker;
 mod question_box;
 mod result_cards;
+mod scene_gallery;
 mod search_picker;
 mod share_bar;
 mod status_panel;
@@ -19,6 +20,7 @@ pub use masthead::Masthead;
 pub use model_picker::{Download, EMBEDDED, ModelPicker, ModelState};
 pub use question_box::QuestionBox;
 pub use result_cards::{ImageResultCard, PageCard, TextResultCard};
+pub use scene_gallery::SceneGallery;
 pub use search_picker::{OFFLINE_CORPUS, RunSettingsForm, SearchPicker};
 pub use share_bar::ShareBar;
 pub use status_panel::{ProxyStatus, StatusPanel, WebGpuStatusRow};
@@ -193,6 +195,7 @@ pub fn App() -> impl IntoView {
         <main class="layout">
             <section class="ask" aria-label="Ask about an image">
                 <ImageDropZone image=image />
+                <SceneGallery image=image question=question />
                 <QuestionBox question=question image=image blocked=blocked running=running.into() on_ask=ask on_stop=stop />
                 <SearchPicker choice=search proxy_url=proxy_url />
                 <p class="note" id="corpus-status">{move || corpus_note.get()}</p>
@@ -310,11 +313,7 @@ fn image_data_url(trace: &Trace) -> Option<String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()?;
-    let mime = match gog_search::image::inspect(&bytes).ok()?.format {
-        image::ImageFormat::Jpeg => "image/jpeg",
-        image::ImageFormat::WebP => "image/webp",
-        _ => "image/png",
-    };
+    let mime = crate::image_input::mime_type(gog_search::image::inspect(&bytes).ok()?.format);
     Some(format!("data:{mime};base64,{encoded}"))
 }
 
