@@ -11,6 +11,7 @@ mod search;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use gog_agent::replay::{self, RecordedBackend};
 use gog_agent::trace::TraceSink;
 use gog_agent::{Agent, AgentConfig, Event, Policy, Prompts, Question, SamplingParams, Trace};
@@ -28,9 +29,13 @@ use search::{ProxySearch, RunSearch};
 struct WorkerState {
     /// Taken out while a run uses it.
     model: Option<VlmPolicy>,
-    /// The offline corpus and the URL it came from.
-    corpus: Option<(String, Rc<OfflineBackend>)>,
+    /// The offline corpus's URL and its load, finished or under way.
+    corpus: Option<(String, CorpusLoad)>,
 }
+
+/// Loading the offline corpus, shared by everything that waits for it: a question asked while
+/// the start-up load runs waits for that load instead of starting another.
+type CorpusLoad = Shared<LocalBoxFuture<'static, Result<Rc<OfflineBackend>, String>>>;
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -141,19 +146,42 @@ fn agent(policy: &VlmPolicy, settings: RunSettings) -> Agent {
     }
 }
 
-/// The offline corpus at `url`, loaded on first use and kept.
+/// The offline corpus at `url`, loaded on first use and kept; a failed load is forgotten, so
+/// the next request tries again.
 async fn offline_corpus(
     state: &Rc<RefCell<WorkerState>>,
     url: &str,
 ) -> Result<Rc<OfflineBackend>, String> {
-    if let Some((loaded, corpus)) = &state.borrow().corpus
-        && loaded == url
-    {
-        return Ok(corpus.clone());
+    let load = {
+        let mut state = state.borrow_mut();
+        match &state.corpus {
+            Some((loading, load)) if loading == url => load.clone(),
+            _ => {
+                let owned = url.to_owned();
+                let load = async move {
+                    corpus::load(&owned, &|report| post(&report))
+                        .await
+                        .map(Rc::new)
+                }
+                .boxed_local()
+                .shared();
+                state.corpus = Some((url.to_owned(), load.clone()));
+                load
+            }
+        }
+    };
+    let loaded = load.clone().await;
+    if loaded.is_err() {
+        let mut state = state.borrow_mut();
+        if state
+            .corpus
+            .as_ref()
+            .is_some_and(|(_, kept)| kept.ptr_eq(&load))
+        {
+            state.corpus = None;
+        }
     }
-    let corpus = Rc::new(corpus::load(url, &|report| post(&report)).await?);
-    state.borrow_mut().corpus = Some((url.to_owned(), corpus.clone()));
-    Ok(corpus)
+    loaded
 }
 
 /// Sends the run so far to the page after every step, without the image it already has.
