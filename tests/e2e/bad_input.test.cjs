@@ -1,7 +1,8 @@
 'use strict';
 // What the app does with things that go wrong, each shown in the UI with the app still usable:
-// a model URL that answers 404, a package with a corrupted shard, a search proxy that is down
-// during a run, and a browser without WebGPU (the CPU, with the reason shown).
+// a model URL that answers 404, a package with a corrupted shard, a download cut off mid-file,
+// a search proxy that is down during a run, and a browser without WebGPU (the CPU, with the
+// reason shown).
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -41,9 +42,48 @@ test('a model URL that answers 404 or a corrupted shard is refused with the reas
   await page.close();
 });
 
+test('a download cut off mid-file picks up where it stopped', { timeout: 3 * SLOW }, async () => {
+  const { page, errors } = await open(browser, server.url);
+  const loadAgain = async (url, state) => {
+    await page.click('#model-by-url');
+    await page.fill('#model-url', url);
+    await page.click('#load-model');
+    await page.waitForSelector(`#model-status[data-state="${state}"]`, { timeout: SLOW });
+  };
+  const rangeStart = (range) => Number(/^bytes=(\d+)-$/.exec(range)[1]);
+
+  // The connection breaks halfway, and the server refuses what follows: the load fails, and
+  // the whole pieces received stay in the cache.
+  server.flaky.refusing = true;
+  server.flaky.requests.length = 0;
+  const failed = await loadByUrl(page, `${server.url}flaky-model`);
+  assert.match(failed, /flaky-model\/model-00001-of-00001\.safetensors answered HTTP 503/);
+  assert.equal(server.flaky.requests[0], null, 'the first request asked for the whole file');
+  assert.ok(server.flaky.requests.slice(1).every((range) => rangeStart(range) > 0), 'each retry asked for the rest');
+  await screenshot(page, 'model-cut-off.png');
+
+  // The network is back: loading again asks only for what the kept pieces do not hold.
+  server.flaky.refusing = false;
+  const before = server.flaky.requests.length;
+  await loadAgain(`${server.url}flaky-model`, 'ready');
+  const resumed = server.flaky.requests.slice(before);
+  assert.equal(resumed.length, 1, 'one request finished the file');
+  assert.ok(rangeStart(resumed[0]) > 0 && rangeStart(resumed[0]) % 65536 === 0, `resumed at a piece boundary: ${resumed[0]}`);
+  console.log(`cut-off download resumed from byte ${rangeStart(resumed[0])}`);
+
+  // Within one load: the connection breaks once, and the download goes on from where it broke.
+  server.flaky.requests.length = 0;
+  await loadAgain(`${server.url}flaky-model-again`, 'ready');
+  assert.equal(server.flaky.requests.length, 2);
+  assert.equal(server.flaky.requests[0], null);
+  assert.ok(rangeStart(server.flaky.requests[1]) > 0, 'the second request asked for the rest');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a search proxy that is down fails the searches visibly and the run still ends', { timeout: 2 * SLOW }, async () => {
   const { page, errors } = await open(browser, APP_URL);
-  await ask(page, null, 'http://127.0.0.1:9');
+  await ask(page, null, { proxy: 'http://127.0.0.1:9' });
   const trace = await exported(page);
   assert.equal(trace.steps[0].search.results.kind, 'failed');
   assert.match(trace.steps[0].search.results.value, /the proxy did not answer/);

@@ -1,10 +1,13 @@
-//! Downloads inside the worker: bytes streamed into a JavaScript buffer with progress, and Cache
-//! Storage, keyed by content hash so that a stale entry can never stand in for a new file.
+//! Downloads inside the worker: bytes streamed into a JavaScript buffer with progress, resumed
+//! where they stopped, and Cache Storage, keyed by content hash so that a stale entry can never
+//! stand in for a new file.
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, ReadableStreamDefaultReader, Response, WorkerGlobalScope};
+use web_sys::{
+    Cache, Headers, ReadableStreamDefaultReader, Request, RequestInit, Response, WorkerGlobalScope,
+};
 
 /// Why a download failed, in words for the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,60 +72,6 @@ pub async fn small(url: &str) -> Result<Uint8Array, FetchError> {
     Ok(Uint8Array::new(&buffer))
 }
 
-/// A file of `expected` bytes, streamed into one JavaScript buffer (never wasm memory);
-/// `progress` hears the bytes received so far after each chunk.
-pub async fn streamed(
-    url: &str,
-    expected: u64,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Uint8Array, FetchError> {
-    let network = |value: JsValue| FetchError::Network {
-        url: url.to_owned(),
-        reason: reason(&value),
-    };
-    let response = response(url).await?;
-    let Some(body) = response.body() else {
-        return small(url).await;
-    };
-    let size = |got: u64| FetchError::Size {
-        url: url.to_owned(),
-        expected,
-        got,
-    };
-    let target = Uint8Array::new_with_length(u32::try_from(expected).map_err(|_| size(expected))?);
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut done = 0u64;
-    loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(network)?;
-        if Reflect::get(&chunk, &"done".into())
-            .map_err(network)?
-            .is_truthy()
-        {
-            break;
-        }
-        let bytes: Uint8Array = Reflect::get(&chunk, &"value".into())
-            .map_err(network)?
-            .unchecked_into();
-        let end = done + u64::from(bytes.length());
-        if end > expected {
-            let _ = reader.cancel();
-            return Err(size(end));
-        }
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "done < expected, which fits in u32"
-        )]
-        target.set(&bytes, done as u32);
-        done = end;
-        progress(done);
-    }
-    if done == expected {
-        Ok(target)
-    } else {
-        Err(size(done))
-    }
-}
-
 /// One Cache Storage cache, or nothing where the browser has none (an opaque origin, a private
 /// window that refuses it): then every visit downloads again, and nothing else changes.
 #[derive(Debug, Clone)]
@@ -169,11 +118,22 @@ impl ContentCache {
 /// Bytes between two progress reports: often enough for a smooth bar, rare enough not to flood
 /// the page with messages on a gigabyte download.
 const REPORT_EVERY: u64 = 256 * 1024;
+/// How many times one download picks up again after its connection broke before giving up.
+const RESUMES: u32 = 3;
+
+/// The piece size for a file of `bytes`: about 32 pieces, from 64 KiB to 8 MiB each.
+fn piece_size(bytes: u64) -> u64 {
+    (bytes / 32).clamp(64 * 1024, 8 * 1024 * 1024)
+}
 
 /// A file of `bytes` bytes whose content has hash `sha256`: from the cache when it holds that
-/// content, else streamed from `url` and then cached, so an interrupted download resumes from
-/// the files already in hand. `progress` hears the bytes in hand so far (every 256 KiB and at
-/// the end) and whether they came from the cache. Callers check the content itself.
+/// content, else streamed from `url` into one JavaScript buffer (never wasm memory) and then
+/// cached. `progress` hears the bytes in hand so far (every 256 KiB and at the end) and whether
+/// they came from the cache. Callers check the content itself.
+///
+/// A download picks up where it stopped: after a broken connection, with an HTTP range request
+/// for the rest; after a visit that ended mid-file, from the whole pieces it kept in the cache
+/// on the way.
 pub async fn cached_or_streamed(
     cache: &ContentCache,
     url: &str,
@@ -188,16 +148,239 @@ pub async fn cached_or_streamed(
         progress(bytes, true);
         return Ok(cached);
     }
-    let mut reported = 0;
-    let fetched = streamed(url, bytes, &mut |done| {
-        if done - reported >= REPORT_EVERY || done == bytes {
+    let size = |got: u64| FetchError::Size {
+        url: url.to_owned(),
+        expected: bytes,
+        got,
+    };
+    let mut download = Download {
+        cache,
+        url,
+        key,
+        target: Uint8Array::new_with_length(u32::try_from(bytes).map_err(|_| size(bytes))?),
+        bytes,
+        piece: piece_size(bytes),
+        done: 0,
+        pieces: 0,
+    };
+    download.take_kept_pieces().await;
+    if download.done > 0 {
+        progress(download.done, true);
+    }
+    let mut reported = download.done;
+    let mut report = |done: u64| {
+        if done.abs_diff(reported) >= REPORT_EVERY || done == bytes {
             reported = done;
             progress(done, false);
         }
-    })
-    .await?;
-    cache.put(&key, &fetched).await;
-    Ok(fetched)
+    };
+    let mut breaks = 0;
+    while download.done < bytes {
+        match download.receive(&mut report).await {
+            Ok(()) => {}
+            Err(Interruption::Broken(error)) => {
+                breaks += 1;
+                if breaks > RESUMES {
+                    return Err(error);
+                }
+                sleep_ms(500 * breaks).await;
+            }
+            Err(Interruption::Failed(error)) => return Err(error),
+        }
+    }
+    cache.put(&download.key, &download.target).await;
+    download.forget_pieces().await;
+    Ok(download.target)
+}
+
+/// One file on its way in.
+struct Download<'a> {
+    cache: &'a ContentCache,
+    url: &'a str,
+    /// The whole file's cache key; its pieces are kept under this key with `&piece=N`.
+    key: String,
+    target: Uint8Array,
+    bytes: u64,
+    piece: u64,
+    /// Bytes in `target` so far, from the start of the file.
+    done: u64,
+    /// Leading pieces already in the cache.
+    pieces: u64,
+}
+
+/// Why one request ended before the file did.
+enum Interruption {
+    /// The connection broke or the body ended early: worth asking for the rest.
+    Broken(FetchError),
+    /// Asking again would not help.
+    Failed(FetchError),
+}
+
+impl Download<'_> {
+    fn piece_key(&self, index: u64) -> String {
+        format!("{}&piece={index}", self.key)
+    }
+
+    /// Starts from the leading whole pieces an earlier, cut-off download kept.
+    async fn take_kept_pieces(&mut self) {
+        while (self.pieces + 1) * self.piece < self.bytes {
+            let Some(kept) = self.cache.get(&self.piece_key(self.pieces)).await else {
+                break;
+            };
+            if u64::from(kept.length()) != self.piece {
+                break;
+            }
+            self.target.set(&kept, offset(self.done));
+            self.pieces += 1;
+            self.done += self.piece;
+        }
+    }
+
+    /// Keeps every whole piece received so far that the cache does not hold yet.
+    async fn keep_pieces(&mut self) {
+        while (self.pieces + 1) * self.piece <= self.done
+            && (self.pieces + 1) * self.piece < self.bytes
+        {
+            let start = self.pieces * self.piece;
+            let piece = self
+                .target
+                .subarray(offset(start), offset(start + self.piece));
+            self.cache.put(&self.piece_key(self.pieces), &piece).await;
+            self.pieces += 1;
+        }
+    }
+
+    async fn forget_pieces(&self) {
+        for index in 0..self.pieces {
+            self.cache.delete(&self.piece_key(index)).await;
+        }
+    }
+
+    /// One request for the bytes from `done` on, read into `target` until its body ends.
+    async fn receive(&mut self, progress: &mut dyn FnMut(u64)) -> Result<(), Interruption> {
+        let url = self.url;
+        let broken = |value: JsValue| {
+            Interruption::Broken(FetchError::Network {
+                url: url.to_owned(),
+                reason: reason(&value),
+            })
+        };
+        let response = JsFuture::from(
+            scope().fetch_with_request(&range_request(url, self.done).map_err(broken)?),
+        )
+        .await
+        .map_err(broken)?
+        .unchecked_into::<Response>();
+        match response.status() {
+            206 => {
+                let start = response
+                    .headers()
+                    .get("content-range")
+                    .ok()
+                    .flatten()
+                    .map(|range| range_start(&range));
+                // Content-Range is hidden from cross-origin pages unless the host exposes it;
+                // then the range asked for is taken on trust, and the hash check has the last word.
+                if start.is_some_and(|start| start != self.done) {
+                    // A range other than the one asked for: take the whole file instead.
+                    self.done = 0;
+                    return Err(Interruption::Broken(FetchError::Network {
+                        url: url.to_owned(),
+                        reason: "the server answered with another byte range".into(),
+                    }));
+                }
+            }
+            // The whole file, whatever was asked for: from the start again.
+            200 => self.done = 0,
+            416 => return Err(Interruption::Failed(self.size(self.done))),
+            status => {
+                return Err(Interruption::Failed(FetchError::Status {
+                    url: url.to_owned(),
+                    status,
+                }));
+            }
+        }
+        let Some(body) = response.body() else {
+            return Err(broken(JsValue::from_str("the answer has no body")));
+        };
+        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        loop {
+            let chunk = JsFuture::from(reader.read()).await.map_err(broken)?;
+            if Reflect::get(&chunk, &"done".into())
+                .map_err(broken)?
+                .is_truthy()
+            {
+                break;
+            }
+            let bytes: Uint8Array = Reflect::get(&chunk, &"value".into())
+                .map_err(broken)?
+                .unchecked_into();
+            let end = self.done + u64::from(bytes.length());
+            if end > self.bytes {
+                let _ = reader.cancel();
+                return Err(Interruption::Failed(self.size(end)));
+            }
+            self.target.set(&bytes, offset(self.done));
+            self.done = end;
+            progress(end);
+            self.keep_pieces().await;
+        }
+        if self.done < self.bytes {
+            return Err(Interruption::Broken(self.size(self.done)));
+        }
+        Ok(())
+    }
+
+    fn size(&self, got: u64) -> FetchError {
+        FetchError::Size {
+            url: self.url.to_owned(),
+            expected: self.bytes,
+            got,
+        }
+    }
+}
+
+/// A GET of `url`, for the bytes from `from` on when that is not the start.
+fn range_request(url: &str, from: u64) -> Result<Request, JsValue> {
+    let init = RequestInit::new();
+    if from > 0 {
+        let headers = Headers::new()?;
+        headers.set("range", &format!("bytes={from}-"))?;
+        init.set_headers(&headers);
+    }
+    Request::new_with_str_and_init(url, &init)
+}
+
+/// The first byte of a `Content-Range: bytes START-END/SIZE` header; `u64::MAX` for one that
+/// is not of that form, which matches no position.
+fn range_start(header: &str) -> u64 {
+    header
+        .trim()
+        .strip_prefix("bytes ")
+        .and_then(|range| range.split_once('-'))
+        .and_then(|(start, _)| start.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// `position` as a buffer offset: every download fits in a u32-sized buffer (checked when the
+/// buffer is made).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "positions are at most the buffer's length, a u32"
+)]
+fn offset(position: u64) -> u32 {
+    position as u32
+}
+
+/// Waits `ms` milliseconds.
+async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(
+            &resolve,
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        );
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// A file that may change (a manifest): the network first, so updates are seen, and the cached
