@@ -2,15 +2,18 @@
 // A question end to end in the app, against the running demo: the shipped tiny model (random
 // weights: it writes nonsense, so the run uses the full-search mode, whose harness glances
 // first) over the offline corpus in the browser; the trace view checked against the trace the
-// app exports; share links opened in fresh browser contexts; damaged links; and a second run
-// with the network gone.
+// app exports; Re-run with the recorded results; Esc stopping a run; share links opened in fresh
+// browser contexts; damaged links; an exported trace imported; and a run with the network gone,
+// on a gallery scene.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const { APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, exported, serveDist } = require('./app.cjs');
+const {
+  APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist,
+} = require('./app.cjs');
 
 const SHARED = path.join(FIXTURES, 'trace', 'glance-and-gaze.json');
 
@@ -44,6 +47,18 @@ test('a question runs end to end on the tiny model with the offline corpus', { t
   await page.waitForSelector('#share-link');
   liveLink = await page.inputValue('#share-link');
   assert.match(liveLink, /#trace=/);
+
+  // Re-run: the same question again, its searches answered from the trace's records.
+  await page.click('#rerun');
+  await page.waitForSelector('#stop:not([hidden])');
+  await page.waitForSelector('#answer', { timeout: SLOW });
+  const rerun = await exported(page);
+  assert.equal(rerun.question, trace.question);
+  assert.deepEqual(rerun.steps[0].search.request, trace.steps[0].search.request);
+  assert.deepEqual(rerun.steps[0].search.results, trace.steps[0].search.results, 'the glance got the recorded results');
+  assert.match(rerun.steps[0].search.provider, /^replay of sha256:[0-9a-f]{64}$/);
+  await assertShows(page, rerun);
+  await screenshot(page, 'rerun.png');
   assert.deepEqual(errors, []);
   await context.close();
 
@@ -92,8 +107,45 @@ test('a shared trace with a glance and a gaze opens exactly; damaged links say w
   await context.close();
 });
 
-test('after one visit a question runs with the network off', { timeout: 2 * SLOW }, async () => {
+test('Esc stops a run, keeps its steps and loads the model again', { timeout: 2 * SLOW }, async () => {
+  const { page, errors } = await open(browser, APP_URL);
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  await page.setInputFiles('#image-input', path.join(FIXTURES, 'two-landmarks.png'));
+  await page.fill('#question', 'What is on the right?');
+  // Long enough that it is still thinking when stopped.
+  await settle(page, { turns: 6, tokens: 256 });
+  await page.click('#ask');
+  await page.waitForSelector('li.step', { timeout: SLOW });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#stop', { state: 'hidden' });
+  assert.match(await page.textContent('#notice'), /Stopped\. The steps so far are kept/);
+  assert.ok((await page.$$('li.step')).length >= 1, 'the steps so far are still shown');
+  assert.equal(await page.$('#answer'), null, 'no answer was made up');
+  await screenshot(page, 'stopped.png');
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  assert.ok(await page.isEnabled('#ask'), 'ready to ask again');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an exported trace imported from its JSON file is shown as it was', async () => {
+  const trace = JSON.parse(fs.readFileSync(SHARED, 'utf8'));
+  const { page, errors } = await open(browser, APP_URL);
+  await page.setInputFiles('#import-trace', SHARED);
+  await page.waitForSelector('li.step');
+  await assertShows(page, trace);
+  assert.match(await page.textContent('#trace-origin'), /no model ran/);
+  await page.setInputFiles('#import-trace', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"steps": [') });
+  await page.waitForSelector('#share-message.error');
+  assert.match(await page.textContent('#share-message'), /broken\.json cannot be opened/);
+  await assertShows(page, trace);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('after one visit a question runs with the network off, on a gallery scene', { timeout: 2 * SLOW }, async () => {
   const server = await serveDist();
+  const [scene] = await gallery(server.url);
   const context = await browser.newContext();
   const { page } = await open(context, server.url);
   await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
@@ -104,9 +156,10 @@ test('after one visit a question runs with the network off', { timeout: 2 * SLOW
   await server.close();
   await page.reload();
   await page.waitForSelector('#title');
-  await ask(page, null);
+  await ask(page, null, { scene: scene.id });
   const trace = await exported(page);
   assert.ok(trace.steps.length > 0);
+  assert.equal(trace.question, scene.question);
   await assertShows(page, trace);
   await screenshot(page, 'offline-run.png');
   await context.close();
