@@ -22,39 +22,7 @@ pub enum RunSearch {
     Recorded(RecordedBackend),
 }
 
-impl SearchBackend for RunSearch {
-    fn name(&self) -> &str {
-        match self {
-            RunSearch::Offline(backend) => backend.name(),
-            RunSearch::Proxy(backend) => backend.name(),
-            RunSearch::Recorded(backend) => backend.name(),
-        }
-    }
-
-    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
-        match self {
-            RunSearch::Offline(backend) => backend.search_image(image, k).await,
-            RunSearch::Proxy(backend) => backend.search_image(image, k).await,
-            RunSearch::Recorded(backend) => backend.search_image(image, k).await,
-        }
-    }
-
-    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
-        match self {
-            RunSearch::Offline(backend) => backend.search_text(query, k).await,
-            RunSearch::Proxy(backend) => backend.search_text(query, k).await,
-            RunSearch::Recorded(backend) => backend.search_text(query, k).await,
-        }
-    }
-
-    async fn read(&self, page: &str) -> Result<Page, SearchError> {
-        match self {
-            RunSearch::Offline(backend) => backend.read(page).await,
-            RunSearch::Proxy(backend) => backend.read(page).await,
-            RunSearch::Recorded(backend) => backend.read(page).await,
-        }
-    }
-}
+gog_search::delegate_search_backend!(impl[] RunSearch { Offline, Proxy, Recorded });
 
 /// The search proxy (`docs/API.md`). It reads only pages it returned, each with the signed
 /// token that came with the result, so the tokens of every result so far are kept by page.

@@ -3,8 +3,7 @@
 use anyhow::{Context, Result, bail};
 use gog_agent::Trace;
 use gog_agent::replay::RecordedBackend;
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::{Bundle, OfflineBackend, SearchBackend, SearchError};
+use gog_search::{Bundle, OfflineBackend};
 use std::path::{Path, PathBuf};
 
 /// Search options shared by the commands that run the agent.
@@ -60,32 +59,4 @@ pub fn read_trace(path: &Path) -> Result<Trace> {
     Trace::from_json(&text).with_context(|| format!("{} is not a usable trace", path.display()))
 }
 
-impl SearchBackend for Backend {
-    fn name(&self) -> &str {
-        match self {
-            Backend::Offline(b) => b.name(),
-            Backend::Recorded(b) => b.name(),
-        }
-    }
-
-    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
-        match self {
-            Backend::Offline(b) => b.search_image(image, k).await,
-            Backend::Recorded(b) => b.search_image(image, k).await,
-        }
-    }
-
-    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
-        match self {
-            Backend::Offline(b) => b.search_text(query, k).await,
-            Backend::Recorded(b) => b.search_text(query, k).await,
-        }
-    }
-
-    async fn read(&self, page: &str) -> Result<Page, SearchError> {
-        match self {
-            Backend::Offline(b) => b.read(page).await,
-            Backend::Recorded(b) => b.read(page).await,
-        }
-    }
-}
+gog_search::delegate_search_backend!(impl[] Backend { Offline, Recorded });

@@ -163,32 +163,4 @@ impl<U: Upstream, I: Store> Priced for AnyBackend<U, I> {
     }
 }
 
-impl<U: Upstream, I: Store> SearchBackend for AnyBackend<U, I> {
-    fn name(&self) -> &str {
-        match self {
-            AnyBackend::Offline(offline) => offline.name(),
-            AnyBackend::Live(live) => live.name(),
-        }
-    }
-
-    async fn search_image(&self, image: &[u8], k: usize) -> Result<Vec<ImageResult>, SearchError> {
-        match self {
-            AnyBackend::Offline(offline) => offline.search_image(image, k).await,
-            AnyBackend::Live(live) => live.search_image(image, k).await,
-        }
-    }
-
-    async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
-        match self {
-            AnyBackend::Offline(offline) => offline.search_text(query, k).await,
-            AnyBackend::Live(live) => live.search_text(query, k).await,
-        }
-    }
-
-    async fn read(&self, page: &str) -> Result<Page, SearchError> {
-        match self {
-            AnyBackend::Offline(offline) => offline.read(page).await,
-            AnyBackend::Live(live) => live.read(page).await,
-        }
-    }
-}
+gog_search::delegate_search_backend!(impl[U: Upstream, I: Store] AnyBackend<U, I> { Offline, Live });

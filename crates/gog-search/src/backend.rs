@@ -78,6 +78,57 @@ pub trait SearchBackend {
     async fn read(&self, page: &str) -> Result<Page, SearchError>;
 }
 
+/// Implements [`SearchBackend`] for an enum whose variants each hold one backend (or a pointer to
+/// one), by handing every call to the variant's backend. Such an enum is how a backend is
+/// chosen at run time: the trait's async methods rule out `dyn SearchBackend`.
+///
+/// ```ignore
+/// delegate_search_backend!(impl[] RunSearch { Offline, Proxy, Recorded });
+/// delegate_search_backend!(impl[U: Upstream, I: Store] AnyBackend<U, I> { Offline, Live });
+/// ```
+#[macro_export]
+macro_rules! delegate_search_backend {
+    (impl[$($generics:tt)*] $backend:ty { $($variant:ident),+ $(,)? }) => {
+        impl<$($generics)*> $crate::SearchBackend for $backend {
+            fn name(&self) -> &str {
+                use $crate::SearchBackend as _;
+                match self {
+                    $(Self::$variant(backend) => backend.name(),)+
+                }
+            }
+
+            async fn search_image(
+                &self,
+                image: &[u8],
+                k: usize,
+            ) -> Result<Vec<$crate::backend::ImageResult>, $crate::SearchError> {
+                use $crate::SearchBackend as _;
+                match self {
+                    $(Self::$variant(backend) => backend.search_image(image, k).await,)+
+                }
+            }
+
+            async fn search_text(
+                &self,
+                query: &str,
+                k: usize,
+            ) -> Result<Vec<$crate::backend::TextResult>, $crate::SearchError> {
+                use $crate::SearchBackend as _;
+                match self {
+                    $(Self::$variant(backend) => backend.search_text(query, k).await,)+
+                }
+            }
+
+            async fn read(&self, page: &str) -> Result<$crate::backend::Page, $crate::SearchError> {
+                use $crate::SearchBackend as _;
+                match self {
+                    $(Self::$variant(backend) => backend.read(page).await,)+
+                }
+            }
+        }
+    };
+}
+
 /// The offline corpus as a search backend: no network, no secrets.
 #[derive(Debug)]
 pub struct OfflineBackend {
