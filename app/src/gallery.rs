@@ -47,14 +47,11 @@ struct Listing {
 
 /// The scenes this build ships; none when it ships no gallery.
 pub async fn scenes() -> Result<Vec<GalleryScene>, String> {
-    let response = get(LISTING_URL).await?;
+    let response = crate::http::get_any(LISTING_URL).await?;
     if response.status() == 404 {
         return Ok(Vec::new());
     }
-    let text = checked(LISTING_URL, response)?
-        .text()
-        .await
-        .map_err(|err| format!("{LISTING_URL} could not be read: {err}"))?;
+    let text = crate::http::text(LISTING_URL, crate::http::checked(LISTING_URL, response)?).await?;
     serde_json::from_str::<Listing>(&text)
         .map(|listing| listing.scenes)
         .map_err(|err| format!("{LISTING_URL} is not a gallery listing: {err}"))
@@ -62,26 +59,9 @@ pub async fn scenes() -> Result<Vec<GalleryScene>, String> {
 
 /// The bytes of a scene's image.
 pub async fn image(scene: &GalleryScene) -> Result<Vec<u8>, String> {
-    checked(&scene.image, get(&scene.image).await?)?
+    crate::http::get(&scene.image)
+        .await?
         .binary()
         .await
         .map_err(|err| format!("{} could not be read: {err}", scene.image))
-}
-
-async fn get(url: &str) -> Result<gloo_net::http::Response, String> {
-    gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|err| format!("{url} could not be fetched: {err}"))
-}
-
-fn checked(
-    url: &str,
-    response: gloo_net::http::Response,
-) -> Result<gloo_net::http::Response, String> {
-    if response.ok() {
-        Ok(response)
-    } else {
-        Err(format!("{url} answered HTTP {}", response.status()))
-    }
 }

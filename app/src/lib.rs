@@ -6,9 +6,11 @@
 
 pub mod components;
 pub mod gallery;
+pub mod http;
 pub mod image_input;
 pub mod messages;
 pub mod model_worker;
+pub mod package;
 pub mod proxy;
 pub mod share;
 pub mod webgpu;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use gog_app::image_input::{self, ImageError};
+use gog_app::package::PackageSummary;
 use gog_app::webgpu::{self, WebGpuStatus, format_bytes};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -209,4 +210,46 @@ fn result_text_from_the_web_is_shown_as_text_and_never_as_markup_or_a_script_lin
         "{text}"
     );
     drop(mounted);
+}
+
+const SHIPPED_MANIFEST: &str = include_str!("../../public/models/tiny-qwen3-vl-q8/manifest.json");
+
+#[wasm_bindgen_test]
+fn the_picker_reads_size_weights_and_memory_from_a_package_manifest() {
+    let summary = PackageSummary::from_json(SHIPPED_MANIFEST).unwrap();
+    assert_eq!(summary.download_bytes(), 593_047);
+    assert_eq!(
+        summary.describe(),
+        "579.1 KiB to download · Q8 weights · qwen3_vl"
+    );
+    assert_eq!(
+        summary.requirements(),
+        "Runs on any WebGPU adapter, or on the CPU (much slower); needs between 579.1 KiB and \
+         1.1 MiB of memory (quantised layers stay packed; the rest is widened to f32)."
+    );
+    let f16 = SHIPPED_MANIFEST.replace(r#""weights": "q8""#, r#""weights": "f16""#);
+    assert!(
+        PackageSummary::from_json(&f16)
+            .unwrap()
+            .requirements()
+            .ends_with("needs about 1.1 MiB of memory (its weights are widened to f32).")
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_file_that_is_not_a_package_manifest_is_refused_with_a_reason() {
+    let gallery = r#"{"scenes": []}"#;
+    assert!(
+        PackageSummary::from_json(gallery)
+            .unwrap_err()
+            .starts_with("this is not a GoG model package manifest: missing field")
+    );
+    // The shards renamed away and an empty list in their place.
+    let weightless = SHIPPED_MANIFEST
+        .replace("\"shards\": [", "\"old_shards\": [")
+        .replacen("\"files\": [", "\"shards\": [], \"files\": [", 1);
+    assert_eq!(
+        PackageSummary::from_json(&weightless).unwrap_err(),
+        "this model package lists no weights"
+    );
 }

@@ -1,10 +1,10 @@
 'use strict';
 // A question end to end in the app, against the running demo: the shipped tiny model (random
 // weights: it writes nonsense, so the run uses the full-search mode, whose harness glances
-// first) over the offline corpus in the browser; the trace view checked against the trace the
-// app exports; Re-run with the recorded results; Esc stopping a run; share links opened in fresh
-// browser contexts; damaged links; an exported trace imported; and a run with the network gone,
-// on a gallery scene.
+// first) over the offline corpus in the browser, on a gallery scene; the trace view checked
+// against the trace the app exports; its link, stored through the proxy, opened in a fresh
+// browser context; Re-run with the recorded results; Esc stopping a run; a link that carries
+// its trace; damaged links; an exported trace imported; and a run with the network gone.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -23,13 +23,16 @@ after(async () => { await browser?.close(); });
 
 let liveLink;
 
-test('a question runs end to end on the tiny model with the offline corpus', { timeout: 2 * SLOW }, async () => {
+test('a question runs end to end on the tiny model with the offline corpus, shared through the proxy', { timeout: 2 * SLOW }, async () => {
   const context = await browser.newContext();
   const { page, errors } = await open(context, APP_URL);
   assert.match(await page.textContent('.model-picker'), /random weights/);
   await page.waitForSelector('#model-status[data-state="downloading"], #model-status[data-state="warming-up"], #model-status[data-state="ready"]');
   await screenshot(page, 'model-loading.png');
-  await ask(page, 'running.png');
+  // A gallery scene: its 800×600 JPEG makes the trace too large for a link of its own, so the
+  // link goes through the proxy's trace store.
+  const scene = (await gallery(APP_URL)).find((s) => s.category === 'gaze');
+  await ask(page, 'running.png', { scene: scene.id });
   assert.match(await page.textContent('#model-device'), /WebGPU|CPU/);
   await screenshot(page, 'answered.png');
 
@@ -46,7 +49,8 @@ test('a question runs end to end on the tiny model with the offline corpus', { t
   await page.click('#copy-link');
   await page.waitForSelector('#share-link');
   liveLink = await page.inputValue('#share-link');
-  assert.match(liveLink, /#trace=/);
+  assert.match(liveLink, /#trace-id=sha256:[0-9a-f]{64}$/);
+  assert.match(await page.textContent('#share-message'), /stored by the search proxy/);
 
   // Re-run: the same question again, its searches answered from the trace's records.
   await page.click('#rerun');

@@ -25,6 +25,8 @@ test('a model URL that answers 404 or a corrupted shard is refused with the reas
   const { page, errors } = await open(browser, server.url);
   const missing = await loadByUrl(page, `${server.url}no-such-model`);
   assert.match(missing, /no-such-model\/manifest\.json answered HTTP 404/);
+  assert.match(await page.textContent('.package-facts[data-package$="no-such-model"] .error'), /manifest\.json answered HTTP 404/,
+    'the picker says so as soon as the URL is given');
   await screenshot(page, 'model-404.png');
 
   await page.click('#model-by-url');

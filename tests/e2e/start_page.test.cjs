@@ -36,6 +36,11 @@ test('the start page shows the product, WebGPU status and a healthy proxy', asyn
   assert.equal(await page.textContent('#proxy-health'), 'ok');
   assert.equal(await page.textContent('#proxy-backends'), 'offline');
 
+  const shipped = '.package-facts[data-package="models/tiny-qwen3-vl-q8"]';
+  await page.waitForSelector(`${shipped} .facts-line`);
+  assert.equal(await page.textContent(`${shipped} .facts-line`), '579.1 KiB to download · Q8 weights · qwen3_vl');
+  assert.match(await page.textContent(`${shipped} .note`), /^Runs on any WebGPU adapter, or on the CPU .*needs between 579\.1 KiB and 1\.1 MiB of memory/);
+
   await screenshot(page, 'start-page.png');
   assert.deepEqual(errors, []);
   await page.close();

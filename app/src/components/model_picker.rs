@@ -1,6 +1,7 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 
 use crate::messages::DeviceReport;
+use crate::package::PackageSummary;
 use crate::webgpu::format_bytes;
 use gog_agent::ModelInfo;
 
@@ -87,14 +88,6 @@ impl Download {
     }
 }
 
-/// What a package needs of the device, from its weight format.
-pub fn requirements(weights: &str) -> &'static str {
-    match weights {
-        "f16" => "needs WebGPU with shader-f16",
-        _ => "runs on any WebGPU adapter, or on the CPU (slowly)",
-    }
-}
-
 /// Choosing a model package and loading it: the shipped ones or any URL.
 #[component]
 pub fn ModelPicker(
@@ -103,6 +96,9 @@ pub fn ModelPicker(
 ) -> impl IntoView {
     let choice = RwSignal::new(EMBEDDED[0].path.to_owned());
     let url = RwSignal::new(String::new());
+    // The URL as last committed (Enter, or leaving the field): its package is described then,
+    // not at every keystroke.
+    let committed_url = RwSignal::new(String::new());
     let cpu_only = RwSignal::new(false);
     let busy = move || {
         matches!(
@@ -132,6 +128,7 @@ pub fn ModelPicker(
                             on:change=move |_| choice.set(model.path.to_owned()) />
                         {model.label}
                         <span class="note">{model.note}</span>
+                        <PackageFacts package=Signal::derive(move || Some(model.path.to_owned())) />
                     </label>
                 }).collect_view()}
                 <label class="choice">
@@ -142,7 +139,9 @@ pub fn ModelPicker(
                 </label>
                 <input type="url" id="model-url" aria-label="Model package URL" placeholder="https://…/my-package"
                     prop:value=move || url.get()
-                    on:input=move |ev| { url.set(event_target_value(&ev)); choice.set("url".into()); } />
+                    on:input=move |ev| { url.set(event_target_value(&ev)); choice.set("url".into()); }
+                    on:change=move |ev| committed_url.set(event_target_value(&ev).trim().to_owned()) />
+                <PackageFacts package=Signal::derive(move || Some(committed_url.get()).filter(|u| !u.is_empty())) />
                 <label class="choice">
                     <input type="checkbox" id="cpu-only" prop:checked=move || cpu_only.get()
                         on:change=move |ev| cpu_only.set(event_target_checked(&ev)) />
@@ -152,6 +151,40 @@ pub fn ModelPicker(
             <button type="button" id="load-model" on:click=load disabled=busy>"Load model"</button>
             <ModelStatus state=state />
         </section>
+    }
+}
+
+/// A package's download size, weights and what it needs, read from its manifest as soon as the
+/// package is named.
+#[component]
+fn PackageFacts(
+    /// The package's directory URL, or none to describe.
+    package: Signal<Option<String>>,
+) -> impl IntoView {
+    let facts = RwSignal::new(None::<Result<PackageSummary, String>>);
+    Effect::new(move |_| {
+        let Some(wanted) = package.get() else {
+            facts.set(None);
+            return;
+        };
+        spawn_local(async move {
+            let read = crate::package::summary(&wanted).await;
+            // Unless another package was named meanwhile.
+            if package.get_untracked().as_deref() == Some(wanted.as_str()) {
+                facts.set(Some(read));
+            }
+        });
+    });
+    view! {
+        <span class="package-facts" data-package=move || package.get().unwrap_or_default()>
+            {move || facts.get().map(|read| match read {
+                Ok(summary) => view! {
+                    <span class="facts-line">{summary.describe()}</span>
+                    <span class="note">{summary.requirements()}</span>
+                }.into_any(),
+                Err(error) => view! { <span class="error">{error}</span> }.into_any(),
+            })}
+        </span>
     }
 }
 
@@ -176,7 +209,6 @@ fn ModelStatus(state: ReadSignal<ModelState>) -> impl IntoView {
                     <p>{format!("Downloading {} ({}, {})", download.file, download.model_type, download.weights)}</p>
                     <progress id="download-progress" max=download.total as f64 value=download.done as f64></progress>
                     <p class="note" id="download-facts">{download.describe()}</p>
-                    <p class="note">{requirements(&download.weights)}</p>
                 }.into_any(),
                 ModelState::WarmingUp(device) => view! {
                     <p>"Warming up (compiling kernels)…"</p>
