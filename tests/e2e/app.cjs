@@ -4,9 +4,11 @@
 // and reads the trace view. Screenshots go to GOG_E2E_OUT.
 
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { chromium } = require('playwright-core');
 
 const APP_URL = process.env.GOG_APP_URL;
@@ -74,15 +76,17 @@ async function assertShows(page, trace) {
 
 // Asks a question in full-search mode (the harness glances first: the tiny model's random
 // weights write no protocol), a few short turns, and waits for the end. The picture is the
-// two-landmarks fixture with a question about it, or the gallery scene `scene` with its own;
-// searches go to the offline corpus, or to the proxy at `proxy`.
-async function ask(page, shot, { proxy, scene } = {}) {
+// gallery scene `scene` with its own question, or `image` (a Playwright file payload), or the
+// two-landmarks fixture, with a question about it; searches go to the offline corpus, or to the
+// proxy at `proxy`.
+async function ask(page, shot, { proxy, scene, image } = {}) {
   await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
   if (scene) {
     await page.click(`button.scene[data-scene="${scene}"]`);
     await page.waitForSelector(`#image-facts:has-text("${scene}.jpg")`);
   } else {
-    await page.setInputFiles('#image-input', path.join(FIXTURES, 'two-landmarks.png'));
+    await page.setInputFiles('#image-input', image || path.join(FIXTURES, 'two-landmarks.png'));
+    await page.waitForSelector('#image-preview');
     await page.fill('#question', 'When was the tower on the left finished?');
   }
   await settle(page, { turns: 2, tokens: 6 });
@@ -113,6 +117,42 @@ async function gallery(base) {
   const response = await fetch(new URL('gallery/gallery.json', base));
   assert.ok(response.ok, `the gallery listing answered HTTP ${response.status}`);
   return (await response.json()).scenes;
+}
+
+// A PNG file of width × height from its raw rows (each led by its filter byte).
+function pngFile(width, height, { bitDepth, colourType }, rows) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = bitDepth;
+  header[9] = colourType;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// A black PNG: a few kilobytes on disk, however many pixels it claims.
+function blankPng(width, height) {
+  return pngFile(width, height, { bitDepth: 1, colourType: 0 }, Buffer.alloc(height * (1 + Math.ceil(width / 8))));
+}
+
+// An RGB PNG of random noise, which no compressor shrinks.
+function noisePng(width, height) {
+  const stride = 1 + 3 * width;
+  const rows = crypto.randomBytes(height * stride);
+  for (let y = 0; y < height; y += 1) rows[y * stride] = 0;
+  return pngFile(width, height, { bitDepth: 8, colourType: 2 }, rows);
 }
 
 // The trace the app exports, as JSON.
@@ -180,4 +220,5 @@ function serveFlaky(flaky, req, res, body) {
 
 module.exports = {
   APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist,
+  blankPng, noisePng,
 };

@@ -1,10 +1,10 @@
 'use strict';
 // A question end to end in the app, against the running demo: the shipped tiny model (random
 // weights: it writes nonsense, so the run uses the full-search mode, whose harness glances
-// first) over the offline corpus in the browser, on a gallery scene; the trace view checked
-// against the trace the app exports; its link, stored through the proxy, opened in a fresh
-// browser context; Re-run with the recorded results; Esc stopping a run; a link that carries
-// its trace; damaged links; an exported trace imported; and a run with the network gone.
+// first) over the offline corpus in the browser; the trace view checked against the trace the
+// app exports; its link, stored through the proxy, opened in a fresh browser context; Re-run
+// with the recorded results; Esc stopping a run; a link that carries its trace; damaged links;
+// an exported trace imported; and a run with the network gone, on a gallery scene.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const {
-  APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist,
+  APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist, noisePng,
 } = require('./app.cjs');
 
 const SHARED = path.join(FIXTURES, 'trace', 'glance-and-gaze.json');
@@ -29,10 +29,10 @@ test('a question runs end to end on the tiny model with the offline corpus, shar
   assert.match(await page.textContent('.model-picker'), /random weights/);
   await page.waitForSelector('#model-status[data-state="downloading"], #model-status[data-state="warming-up"], #model-status[data-state="ready"]');
   await screenshot(page, 'model-loading.png');
-  // A gallery scene: its 800×600 JPEG makes the trace too large for a link of its own, so the
-  // link goes through the proxy's trace store.
-  const scene = (await gallery(APP_URL)).find((s) => s.category === 'gaze');
-  await ask(page, 'running.png', { scene: scene.id });
+  // A picture of noise, which no compressor shrinks, makes the trace too large for a link of its
+  // own: the link goes through the proxy's trace store.
+  const image = { name: 'noise.png', mimeType: 'image/png', buffer: noisePng(320, 240) };
+  await ask(page, 'running.png', { image });
   assert.match(await page.textContent('#model-device'), /WebGPU|CPU/);
   await screenshot(page, 'answered.png');
 

@@ -5,8 +5,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const zlib = require('node:zlib');
-const { APP_URL, FIXTURES, SLOW, launch, open, screenshot, gallery } = require('./app.cjs');
+const { APP_URL, FIXTURES, SLOW, launch, open, screenshot, gallery, blankPng } = require('./app.cjs');
 
 const FIXTURE = path.join(FIXTURES, 'two-landmarks.png');
 
@@ -115,26 +114,3 @@ test('a proxy that is down is reported clearly and the page stays usable', async
   await page.close();
 });
 
-// A black PNG of width × height: a few kilobytes on disk, however many pixels it claims.
-function blankPng(width, height) {
-  const chunk = (type, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // greyscale
-  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
