@@ -99,26 +99,32 @@ impl ContentCache {
         Some(Uint8Array::new(&buffer))
     }
 
-    /// Keeps `bytes` under `key`; a full or refusing cache only costs a later download.
-    pub async fn put(&self, key: &str, bytes: &Uint8Array) {
-        let Some(cache) = &self.0 else { return };
+    /// Keeps `bytes` under `key`, and says whether it did; a full or refusing cache only costs a
+    /// later download.
+    pub async fn put(&self, key: &str, bytes: &Uint8Array) -> bool {
+        let Some(cache) = &self.0 else { return false };
         let Ok(response) = Response::new_with_opt_buffer_source(Some(bytes)) else {
-            return;
+            return false;
         };
-        let _ = JsFuture::from(cache.put_with_str(key, &response)).await;
+        JsFuture::from(cache.put_with_str(key, &response))
+            .await
+            .is_ok()
     }
 
-    pub async fn delete(&self, key: &str) {
-        if let Some(cache) = &self.0 {
-            let _ = JsFuture::from(cache.delete_with_str(key)).await;
-        }
+    /// Drops `key`, and says whether the cache held it.
+    pub async fn delete(&self, key: &str) -> bool {
+        let Some(cache) = &self.0 else { return false };
+        JsFuture::from(cache.delete_with_str(key))
+            .await
+            .is_ok_and(|found| found.is_truthy())
     }
 }
 
 /// Bytes between two progress reports: often enough for a smooth bar, rare enough not to flood
 /// the page with messages on a gigabyte download.
 const REPORT_EVERY: u64 = 256 * 1024;
-/// How many times one download picks up again after its connection broke before giving up.
+/// How many times in a row one download asks again, after a break with nothing received since
+/// the last, before giving up.
 const RESUMES: u32 = 3;
 
 /// The piece size for a file of `bytes`: about 32 pieces, from 64 KiB to 8 MiB each.
@@ -145,6 +151,8 @@ pub async fn cached_or_streamed(
     if let Some(cached) = cache.get(&key).await
         && u64::from(cached.length()) == bytes
     {
+        // Pieces a tab closed too soon to drop.
+        forget_pieces(cache, &key).await;
         progress(bytes, true);
         return Ok(cached);
     }
@@ -174,12 +182,18 @@ pub async fn cached_or_streamed(
             progress(done, false);
         }
     };
+    // Breaks in a row with nothing received between them.
     let mut breaks = 0;
     while download.done < bytes {
+        let before = download.done;
         match download.receive(&mut report).await {
             Ok(()) => {}
             Err(Interruption::Broken(error)) => {
-                breaks += 1;
+                breaks = if download.done > before {
+                    1
+                } else {
+                    breaks + 1
+                };
                 if breaks > RESUMES {
                     return Err(error);
                 }
@@ -188,9 +202,24 @@ pub async fn cached_or_streamed(
             Err(Interruption::Failed(error)) => return Err(error),
         }
     }
-    cache.put(&download.key, &download.target).await;
-    download.forget_pieces().await;
+    // The pieces go only once the whole file is kept in their place.
+    if cache.put(&download.key, &download.target).await {
+        forget_pieces(cache, &download.key).await;
+    }
     Ok(download.target)
+}
+
+/// The key a piece of the file under `key` is kept under.
+fn piece_key(key: &str, index: u64) -> String {
+    format!("{key}&piece={index}")
+}
+
+/// Drops the pieces kept of the file under `key`: the leading ones, up to the first missing.
+async fn forget_pieces(cache: &ContentCache, key: &str) {
+    let mut index = 0;
+    while cache.delete(&piece_key(key, index)).await {
+        index += 1;
+    }
 }
 
 /// One file on its way in.
@@ -217,14 +246,10 @@ enum Interruption {
 }
 
 impl Download<'_> {
-    fn piece_key(&self, index: u64) -> String {
-        format!("{}&piece={index}", self.key)
-    }
-
     /// Starts from the leading whole pieces an earlier, cut-off download kept.
     async fn take_kept_pieces(&mut self) {
         while (self.pieces + 1) * self.piece < self.bytes {
-            let Some(kept) = self.cache.get(&self.piece_key(self.pieces)).await else {
+            let Some(kept) = self.cache.get(&piece_key(&self.key, self.pieces)).await else {
                 break;
             };
             if u64::from(kept.length()) != self.piece {
@@ -245,14 +270,10 @@ impl Download<'_> {
             let piece = self
                 .target
                 .subarray(offset(start), offset(start + self.piece));
-            self.cache.put(&self.piece_key(self.pieces), &piece).await;
+            self.cache
+                .put(&piece_key(&self.key, self.pieces), &piece)
+                .await;
             self.pieces += 1;
-        }
-    }
-
-    async fn forget_pieces(&self) {
-        for index in 0..self.pieces {
-            self.cache.delete(&self.piece_key(index)).await;
         }
     }
 
@@ -265,12 +286,23 @@ impl Download<'_> {
                 reason: reason(&value),
             })
         };
-        let response = JsFuture::from(
-            scope().fetch_with_request(&range_request(url, self.done).map_err(broken)?),
-        )
-        .await
-        .map_err(broken)?
-        .unchecked_into::<Response>();
+        let get = |from: u64| async move {
+            let request = range_request(url, from)?;
+            JsFuture::from(scope().fetch_with_request(&request))
+                .await
+                .map(JsCast::unchecked_into::<Response>)
+        };
+        let response = match get(self.done).await {
+            Ok(response) => response,
+            // A host that refuses range requests (a CORS preflight it does not answer, say)
+            // looks just like a network that is down; asking for the whole file tells the two
+            // apart, at the cost of starting over.
+            Err(error) if self.done > 0 => match get(0).await {
+                Ok(response) => response,
+                Err(_) => return Err(broken(error)),
+            },
+            Err(error) => return Err(broken(error)),
+        };
         match response.status() {
             206 => {
                 let start = response
@@ -283,7 +315,7 @@ impl Download<'_> {
                 // then the range asked for is taken on trust, and the hash check has the last word.
                 if start.is_some_and(|start| start != self.done) {
                     // A range other than the one asked for: take the whole file instead.
-                    self.done = 0;
+                    self.start_over();
                     return Err(Interruption::Broken(FetchError::Network {
                         url: url.to_owned(),
                         reason: "the server answered with another byte range".into(),
@@ -291,8 +323,20 @@ impl Download<'_> {
                 }
             }
             // The whole file, whatever was asked for: from the start again.
-            200 => self.done = 0,
-            416 => return Err(Interruption::Failed(self.size(self.done))),
+            200 => self.start_over(),
+            // The bytes in hand do not fit the file the server has: from the start again.
+            416 => {
+                let error = self.size(self.done);
+                self.start_over();
+                return Err(Interruption::Broken(error));
+            }
+            // Busy or briefly down: worth asking again shortly.
+            status @ (429 | 502 | 503 | 504) => {
+                return Err(Interruption::Broken(FetchError::Status {
+                    url: url.to_owned(),
+                    status,
+                }));
+            }
             status => {
                 return Err(Interruption::Failed(FetchError::Status {
                     url: url.to_owned(),
@@ -329,6 +373,13 @@ impl Download<'_> {
             return Err(Interruption::Broken(self.size(self.done)));
         }
         Ok(())
+    }
+
+    /// Forgets the bytes in hand: what follows is the file from its first byte, and its pieces
+    /// are kept again as they come.
+    fn start_over(&mut self) {
+        self.done = 0;
+        self.pieces = 0;
     }
 
     fn size(&self, got: u64) -> FetchError {
