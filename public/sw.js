@@ -27,12 +27,16 @@ const GALLERY = './gallery/gallery.json';
 async function install() {
   const cache = await caches.open(SHELL_CACHE);
   await cache.addAll(SHELL);
-  const listing = await fetch(GALLERY);
-  // A build with no gallery has no listing, and the app shows none.
-  if (listing.ok) {
-    const { scenes } = await listing.clone().json();
-    await cache.put(GALLERY, listing);
-    await cache.addAll(scenes.map((scene) => scene.image));
+  // The gallery is a nicety: a build or host without one still gets an offline shell.
+  try {
+    const listing = await fetch(GALLERY);
+    if (listing.ok) {
+      const { scenes } = await listing.clone().json();
+      await cache.put(GALLERY, listing);
+      await cache.addAll(scenes.map((scene) => scene.image));
+    }
+  } catch (error) {
+    console.warn('GoG: the gallery is not kept for offline use:', error);
   }
 }
 
@@ -54,20 +58,25 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  // Only this origin's GETs; the proxy and everything else go straight to the network. The
-  // model's worker keeps models and the corpus in its own caches.
+  // Only this origin's pages and kept files; the proxy, the model packages and the corpus go
+  // straight to the network (the model's worker keeps those in caches of its own, and resumes
+  // them with range requests that must reach the server).
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.mode !== 'navigate' && !kept(url)) return;
   const shellKey = request.mode === 'navigate' ? './' : request;
   event.respondWith(
     fetch(request)
       .then((response) => {
-        if (response.ok && kept(url)) {
+        // A navigation is kept as the shell only when it is a page.
+        const page = (response.headers.get('content-type') || '').startsWith('text/html');
+        if (response.ok && (request.mode !== 'navigate' || page)) {
           const copy = response.clone();
           caches.open(SHELL_CACHE).then((cache) => cache.put(request.mode === 'navigate' ? './' : request, copy));
         }
         return response;
       })
-      .catch(() => caches.match(shellKey, { ignoreSearch: true })
+      .catch(() => caches.open(SHELL_CACHE)
+        .then((cache) => cache.match(shellKey, { ignoreSearch: true }))
         .then((cached) => cached || Response.error())),
   );
 });
