@@ -90,6 +90,7 @@ test('the gallery puts a GoG-Offline scene and its question in place', async () 
   assert.match(await page.textContent('#scene-note'), new RegExp(`Scene ${gaze.id}, a gaze question`));
   assert.equal(await page.isVisible('#scene-answer'), false, 'the answer waits until asked for');
   await page.click('#scene-note summary');
+  assert.ok(await page.isVisible('#scene-answer'), 'the answer shows when asked for');
   assert.equal(await page.textContent('#scene-answer'), gaze.answer);
   await screenshot(page, 'gallery-scene.png');
 

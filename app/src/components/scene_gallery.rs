@@ -18,11 +18,24 @@ pub fn SceneGallery(
             Err(message) => error.set(Some(format!("The demo scenes cannot be shown: {message}"))),
         }
     });
+    // Counts picks, so that only the latest one's picture lands.
+    let picks = StoredValue::new(0u64);
     let pick = move |scene: GalleryScene| {
+        picks.update_value(|n| *n += 1);
+        let this_pick = picks.get_value();
+        let shown_before = image.with_untracked(|i| i.as_ref().map(|i| i.object_url.clone()));
         spawn_local(async move {
             let loaded = gallery::image(&scene)
                 .await
                 .and_then(|bytes| PickedImage::from_bytes(scene.file_name(), bytes));
+            // A later pick, or a picture dropped meanwhile, wins over this one.
+            let shown_now = image.with_untracked(|i| i.as_ref().map(|i| i.object_url.clone()));
+            if picks.get_value() != this_pick || shown_now != shown_before {
+                if let Ok(stale) = loaded {
+                    let _ = web_sys::Url::revoke_object_url(&stale.object_url);
+                }
+                return;
+            }
             match loaded {
                 Ok(loaded) => {
                     error.set(None);
