@@ -101,7 +101,7 @@ macro_rules! delegate_search_backend {
                 &self,
                 image: &[u8],
                 k: usize,
-            ) -> Result<Vec<$crate::backend::ImageResult>, $crate::SearchError> {
+            ) -> ::core::result::Result<Vec<$crate::backend::ImageResult>, $crate::SearchError> {
                 use $crate::SearchBackend as _;
                 match self {
                     $(Self::$variant(backend) => backend.search_image(image, k).await,)+
@@ -112,14 +112,17 @@ macro_rules! delegate_search_backend {
                 &self,
                 query: &str,
                 k: usize,
-            ) -> Result<Vec<$crate::backend::TextResult>, $crate::SearchError> {
+            ) -> ::core::result::Result<Vec<$crate::backend::TextResult>, $crate::SearchError> {
                 use $crate::SearchBackend as _;
                 match self {
                     $(Self::$variant(backend) => backend.search_text(query, k).await,)+
                 }
             }
 
-            async fn read(&self, page: &str) -> Result<$crate::backend::Page, $crate::SearchError> {
+            async fn read(
+                &self,
+                page: &str,
+            ) -> ::core::result::Result<$crate::backend::Page, $crate::SearchError> {
                 use $crate::SearchBackend as _;
                 match self {
                     $(Self::$variant(backend) => backend.read(page).await,)+
