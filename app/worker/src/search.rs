@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use gog_agent::replay::RecordedBackend;
-use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::backend::{ImageResult, Page, Paged, TextResult};
 use gog_search::{OfflineBackend, SearchBackend, SearchError};
 use js_sys::Uint8Array;
 use serde::Deserialize;
@@ -44,22 +44,6 @@ struct Tokened<T> {
     #[serde(flatten)]
     result: T,
     token: String,
-}
-
-trait Paged {
-    fn page(&self) -> &str;
-}
-
-impl Paged for ImageResult {
-    fn page(&self) -> &str {
-        &self.page
-    }
-}
-
-impl Paged for TextResult {
-    fn page(&self) -> &str {
-        &self.page
-    }
 }
 
 impl ProxySearch {

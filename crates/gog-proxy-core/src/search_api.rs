@@ -4,7 +4,7 @@
 //! `replay` from the store alone, a miss being an explicit error. Every result carries a read
 //! token, so `/v1/read` reads only pages this proxy returned.
 
-use gog_search::backend::{ImageResult, Page, TextResult};
+use gog_search::backend::{ImageResult, Page, Paged, TextResult};
 use gog_search::{SearchBackend, SearchError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -108,23 +108,6 @@ pub struct SearchApi<'a, B, S> {
     pub daily_cap_micro_usd: u64,
 }
 
-/// What each result's page is, for its token.
-trait HasPage {
-    fn page(&self) -> &str;
-}
-
-impl HasPage for ImageResult {
-    fn page(&self) -> &str {
-        &self.page
-    }
-}
-
-impl HasPage for TextResult {
-    fn page(&self) -> &str {
-        &self.page
-    }
-}
-
 impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
     /// `POST /v1/search/image`: the body is the image's bytes; `k` results.
     pub async fn image(&self, body: &[u8], k: usize) -> Result<SearchReply<ImageResult>, ApiError> {
@@ -190,7 +173,7 @@ impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
         search: impl FnOnce() -> F,
     ) -> Result<SearchReply<R>, ApiError>
     where
-        R: HasPage + Serialize + DeserializeOwned,
+        R: Paged + Serialize + DeserializeOwned,
         F: Future<Output = Result<Vec<R>, SearchError>>,
     {
         let provider = self.backend.name().to_string();

@@ -45,6 +45,24 @@ pub struct TextResult {
     pub score: f32,
 }
 
+/// A search result that names the page it came from: what code generic over both kinds of
+/// result reads (the proxy signs a read token per page; its clients keep those tokens by page).
+pub trait Paged {
+    fn page(&self) -> &str;
+}
+
+impl Paged for ImageResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
+impl Paged for TextResult {
+    fn page(&self) -> &str {
+        &self.page
+    }
+}
+
 /// A page's readable text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page {
