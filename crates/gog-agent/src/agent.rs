@@ -273,7 +273,7 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
             };
             let mut step = self.new_step(Actor::Model, reply.text.clone());
             step.tokens = reply.tokens;
-            step.prompt_tokens = reply.prompt_tokens;
+            step.prompt_tokens = reply.prompt.len();
             step.reply_end = Some(reply.end);
             step.model_ms = started.elapsed().as_secs_f64() * 1e3;
             let turn = match protocol::parse_turn(&reply.text) {

@@ -59,8 +59,9 @@ pub struct Reply {
     pub text: String,
     /// The generated token ids (empty for a test double that has none).
     pub tokens: Vec<u32>,
-    /// Tokens in the prompt the reply continued.
-    pub prompt_tokens: usize,
+    /// The token ids of the prompt the reply continued: exactly what the model was fed (empty
+    /// for a test double that has none).
+    pub prompt: Vec<u32>,
     pub end: ReplyEnd,
 }
 

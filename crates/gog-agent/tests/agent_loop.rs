@@ -73,7 +73,7 @@ impl Policy for ScriptedPolicy {
         Ok(Reply {
             tokens: text.bytes().map(u32::from).collect(),
             text,
-            prompt_tokens: 100,
+            prompt: vec![0; 100],
             end: ReplyEnd::EndOfTurn,
         })
     }

@@ -50,8 +50,9 @@ impl VlmPolicy {
     }
 }
 
-/// The runtime's messages for a conversation, and the images in the order its parts show them.
-fn chat_messages(conversation: &Conversation) -> (Vec<ChatMessage>, Vec<usize>) {
+/// The runtime's messages for a conversation, and the images in the order its parts show them:
+/// what [`VlmPolicy`] renders for the model, and what the training export renders.
+pub fn chat_messages(conversation: &Conversation) -> (Vec<ChatMessage>, Vec<usize>) {
     let mut order = Vec::new();
     let messages = conversation
         .messages
@@ -168,7 +169,7 @@ impl Policy for VlmPolicy {
         Ok(Reply {
             text: generation.text,
             tokens: generation.tokens,
-            prompt_tokens: generation.prompt.len(),
+            prompt: generation.prompt,
             end,
         })
     }

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod image_processor;
 pub mod nn;
 pub mod package;
+pub mod prompt;
 pub mod quant;
 pub mod qwen_vl;
 pub mod reference;

@@ -13,9 +13,10 @@ use crate::checkpoint::FileShard;
 use crate::checkpoint::{Checkpoint, CheckpointError, ShardSource};
 use crate::config_error::ConfigError;
 use crate::device::{DeviceError, DeviceKind};
-use crate::image_processor::{ImageProcessorConfig, ImageProcessorError};
+use crate::image_processor::{ImageProcessorConfig, ProcessedImage};
 use crate::nn::linear::Quantization;
 use crate::package::{self, Manifest, PackageError, PackageFile, Progress};
+use crate::prompt::{PromptError, Prompter};
 use crate::quant::QuantFormat;
 use crate::qwen_vl::{DecoderInput, Family, ForwardError, QwenVl, QwenVlConfig, VisionOutput};
 use crate::rope_index::{RopeIndexError, rope_positions};
@@ -234,16 +235,9 @@ impl LoadError {
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     #[error(transparent)]
-    ChatTemplate(#[from] ChatTemplateError),
+    Prompt(#[from] PromptError),
     #[error(transparent)]
     Tokenizer(#[from] TokenizerError),
-    #[error("image {index}: {error}")]
-    Image {
-        index: usize,
-        error: ImageProcessorError,
-    },
-    #[error("the prompt has {placeholders} image placeholders but {images} images were given")]
-    ImageCount { placeholders: usize, images: usize },
     #[error(transparent)]
     Positions(#[from] RopeIndexError),
     #[error(transparent)]
@@ -303,10 +297,7 @@ const VISION_CACHE_IMAGES: usize = 8;
 #[derive(Debug)]
 pub struct Vlm {
     model: QwenVl,
-    tokenizer: TextTokenizer,
-    template: ChatTemplate,
-    processor: ImageProcessorConfig,
-    stop_tokens: Vec<u32>,
+    prompter: Prompter,
     device: ComputeDevice,
     /// The block format of the quantised layers (requested or stored in a package); `None`
     /// when every layer computes in f32.
@@ -329,37 +320,11 @@ impl Vlm {
             DeviceKind::Cpu => Quantization::host(format),
             DeviceKind::WebGpu => Quantization::device(format),
         });
-        let config = QwenVlConfig::from_json(&files.config)?;
-        let defaults = match config.family {
-            Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
-            Family::Qwen3Vl => ImageProcessorConfig::qwen3_vl(),
-        };
-        let processor = match &files.preprocessor_config {
-            Some(json) => ImageProcessorConfig::from_preprocessor_json(json, defaults)?,
-            None => defaults,
-        };
-        if processor.patch_size as usize != config.vision.patch_size
-            || processor.merge_size as usize != config.vision.spatial_merge_size
-            || processor.temporal_patch_size as usize != config.vision.temporal_patch_size
-        {
-            return Err(ConfigError::Invalid {
-                field: "preprocessor_config.json".into(),
-                reason:
-                    "its patch, merge and temporal sizes differ from config.json's vision_config"
-                        .into(),
-            }
-            .into());
-        }
-        let tokenizer = TextTokenizer::from_json(&files.tokenizer)?;
-        let template = ChatTemplate::from_config_json(&files.tokenizer_config)?;
-        let stop_tokens = stop_tokens(&files, &tokenizer)?;
+        let (config, prompter) = text_side(&files)?;
         let model = QwenVl::load(&config, files.checkpoint, device.device(), quant)?;
         Ok(Vlm {
             model,
-            tokenizer,
-            template,
-            processor,
-            stop_tokens,
+            prompter,
             device,
             quant: quant_format,
             vision_cache: VecDeque::new(),
@@ -377,11 +342,16 @@ impl Vlm {
 
     /// How images are resized and patched for this model.
     pub fn processor(&self) -> &ImageProcessorConfig {
-        &self.processor
+        &self.prompter.processor
     }
 
     pub fn tokenizer(&self) -> &TextTokenizer {
-        &self.tokenizer
+        &self.prompter.tokenizer
+    }
+
+    /// What turns a conversation into this model's token ids.
+    pub fn prompter(&self) -> &Prompter {
+        &self.prompter
     }
 
     pub fn device(&self) -> &ComputeDevice {
@@ -390,18 +360,18 @@ impl Vlm {
 
     /// The image processor, whose `max_pixels` is the visual-token budget per image.
     pub fn processor_mut(&mut self) -> &mut ImageProcessorConfig {
-        &mut self.processor
+        &mut self.prompter.processor
     }
 
     /// Tokens that end a reply.
     pub fn stop_tokens(&self) -> &[u32] {
-        &self.stop_tokens
+        &self.prompter.stop_tokens
     }
 
     /// Runs the whole path once on a small synthetic image, so that the first real request does
     /// not pay for compiling the GPU's kernels. The warm-up image is not kept in the vision cache.
     pub async fn warm_up(&mut self) -> Result<(), GenerateError> {
-        let side = self.processor.factor() * 2;
+        let side = self.processor().factor() * 2;
         let image = RgbImage::from_fn(side, side, |x, y| image::Rgb([x as u8, y as u8, 128]));
         let messages = [ChatMessage::user_with_images(1, "Warm-up.")];
         let cached = self.vision_cache.len();
@@ -426,41 +396,16 @@ impl Vlm {
         mut on_text: impl FnMut(&str),
     ) -> Result<Generation, GenerateError> {
         let mut sampler = Sampler::new(request.sampling)?;
-        let rendered = self.template.render(request.messages, true)?;
-        let placeholder_ids = self.tokenizer.encode(&rendered)?;
-        let image_token = self.model.config().tokens.image;
-        let placeholders = placeholder_ids
-            .iter()
-            .filter(|&&t| t == image_token)
-            .count();
-        if placeholders != request.images.len() {
-            return Err(GenerateError::ImageCount {
-                placeholders,
-                images: request.images.len(),
-            });
-        }
+        let processed = self.prompter.process(request.images)?;
+        let grids: Vec<[u32; 3]> = processed.iter().map(|p| p.grid_thw).collect();
+        let prompt = self.prompter.ids(request.messages, &grids, true)?;
         let EncodedImages {
             features: images,
-            grids,
             cached: cached_images,
-        } = self.encode_images(request.images)?;
-        let merge = self.processor.merge_size;
-        let unit = (merge * merge) as usize;
-        // Each placeholder stands for all of its image's tokens.
-        let mut prompt = Vec::with_capacity(placeholder_ids.len());
-        let mut counts = grids
-            .iter()
-            .map(|grid| grid.iter().product::<u32>() as usize / unit);
-        for &token in &placeholder_ids {
-            if token == image_token
-                && let Some(count) = counts.next()
-            {
-                prompt.extend(std::iter::repeat_n(image_token, count));
-            } else {
-                prompt.push(token);
-            }
-        }
+        } = self.encode_images(processed)?;
+        let image_token = self.prompter.image_token;
         let image_tokens = prompt.iter().filter(|&&t| t == image_token).count();
+        let merge = self.processor().merge_size;
         let positions = rope_positions(&prompt, image_token, &grids, merge)?;
         let mut cache = self.model.new_cache();
         let hidden = self.model.decode(
@@ -480,10 +425,10 @@ impl Vlm {
         let stop = loop {
             let token = sampler.sample(&logits);
             tokens.push(token);
-            if self.stop_tokens.contains(&token) {
+            if self.prompter.stop_tokens.contains(&token) {
                 break StopReason::StopToken(token);
             }
-            if let Some(piece) = stream.push(&self.tokenizer, token)? {
+            if let Some(piece) = stream.push(&self.prompter.tokenizer, token)? {
                 on_text(&piece);
                 text.push_str(&piece);
             }
@@ -496,7 +441,7 @@ impl Vlm {
             let hidden = self.model.decode_step(token, positions.delta, &mut cache)?;
             logits = self.last_logits(hidden).await?;
         };
-        if let Some(rest) = stream.finish(&self.tokenizer)? {
+        if let Some(rest) = stream.finish(&self.prompter.tokenizer)? {
             on_text(&rest);
             text.push_str(&rest);
         }
@@ -517,16 +462,14 @@ impl Vlm {
             .await
     }
 
-    /// Encodes each image, or takes its encoding from the cache.
-    fn encode_images(&mut self, images: &[RgbImage]) -> Result<EncodedImages, GenerateError> {
+    /// Encodes each processed image, or takes its encoding from the cache.
+    fn encode_images(
+        &mut self,
+        images: Vec<ProcessedImage>,
+    ) -> Result<EncodedImages, GenerateError> {
         let mut outputs = Vec::with_capacity(images.len());
-        let mut grids = Vec::with_capacity(images.len());
         let mut cached = 0;
-        for (index, image) in images.iter().enumerate() {
-            let processed = self
-                .processor
-                .process(image)
-                .map_err(|error| GenerateError::Image { index, error })?;
+        for processed in images {
             let mut hasher = Sha256::new();
             for value in processed.grid_thw {
                 hasher.update(value.to_le_bytes());
@@ -535,7 +478,6 @@ impl Vlm {
                 hasher.update(value.to_le_bytes());
             }
             let key: [u8; 32] = hasher.finalize().into();
-            grids.push(processed.grid_thw);
             if let Some(position) = self.vision_cache.iter().position(|(k, _)| *k == key)
                 && let Some(entry) = self.vision_cache.remove(position)
             {
@@ -545,9 +487,10 @@ impl Vlm {
                 continue;
             }
             let grid = processed.grid_thw.map(|v| v as usize);
-            let rows = processed.patches.len() / self.processor.patch_len();
+            let patch_len = self.processor().patch_len();
+            let rows = processed.patches.len() / patch_len;
             let patches = Tensor::<2>::from_data(
-                TensorData::new(processed.patches, [rows, self.processor.patch_len()]),
+                TensorData::new(processed.patches, [rows, patch_len]),
                 self.device.device(),
             );
             let output = self.model.encode_images(patches, &[grid], None)?;
@@ -560,7 +503,6 @@ impl Vlm {
         if outputs.is_empty() {
             return Ok(EncodedImages {
                 features: None,
-                grids,
                 cached,
             });
         }
@@ -579,17 +521,49 @@ impl Vlm {
                 embeddings,
                 deepstack,
             }),
-            grids,
             cached,
         })
     }
+}
+
+/// The parts of a model that need no weights: its configuration, and what turns a conversation
+/// into its token ids (tokenizer, chat template, image processor, stop tokens). The training
+/// export uses it without loading the model.
+pub fn text_side(files: &ModelFiles) -> Result<(QwenVlConfig, Prompter), LoadError> {
+    let config = QwenVlConfig::from_json(&files.config)?;
+    let defaults = match config.family {
+        Family::Qwen2_5Vl => ImageProcessorConfig::qwen2_5_vl(),
+        Family::Qwen3Vl => ImageProcessorConfig::qwen3_vl(),
+    };
+    let processor = match &files.preprocessor_config {
+        Some(json) => ImageProcessorConfig::from_preprocessor_json(json, defaults)?,
+        None => defaults,
+    };
+    if processor.patch_size as usize != config.vision.patch_size
+        || processor.merge_size as usize != config.vision.spatial_merge_size
+        || processor.temporal_patch_size as usize != config.vision.temporal_patch_size
+    {
+        return Err(ConfigError::Invalid {
+            field: "preprocessor_config.json".into(),
+            reason: "its patch, merge and temporal sizes differ from config.json's vision_config"
+                .into(),
+        }
+        .into());
+    }
+    let tokenizer = TextTokenizer::from_json(&files.tokenizer)?;
+    let template = ChatTemplate::from_config_json(&files.tokenizer_config)?;
+    let stop_tokens = stop_tokens(files, &tokenizer)?;
+    let image_token = config.tokens.image;
+    Ok((
+        config,
+        Prompter::new(tokenizer, template, processor, image_token, stop_tokens),
+    ))
 }
 
 /// A request's images, encoded.
 struct EncodedImages {
     /// All images' features in order; `None` without images.
     features: Option<VisionOutput>,
-    grids: Vec<[u32; 3]>,
     /// How many came from the vision cache.
     cached: usize,
 }

@@ -7,6 +7,7 @@ mod fixture;
 
 use fixture::{TinyModel, tiny_models};
 use gog_vlm::chat_template::ChatMessage;
+use gog_vlm::prompt::PromptError;
 use gog_vlm::qwen_vl::ForwardError;
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::GenerateError;
@@ -87,10 +88,10 @@ async fn check_device(device: ComputeDevice) {
         assert!(
             matches!(
                 err,
-                GenerateError::ImageCount {
+                GenerateError::Prompt(PromptError::ImageCount {
                     placeholders: 1,
                     images: 2
-                }
+                })
             ),
             "{err}"
         );
