@@ -276,7 +276,7 @@ fn every_action_runs_and_a_gaze_searches_exactly_its_crop() {
                     thousandths(LEFT)
                 ),
             ),
-            &call("text_search", r#"{"query": "Country 3"}"#),
+            &call("text_search", r#"{"query": "Flag of Country 3"}"#),
             &call("read", r#"{"result": 1}"#),
             ANSWER,
         ],
@@ -539,7 +539,7 @@ fn the_baselines_fix_what_the_model_may_do() {
     let mut policy = ScriptedPolicy::new(
         BoxConvention::Thousandths,
         &[
-            &call("text_search", r#"{"query": "Country 3"}"#),
+            &call("text_search", r#"{"query": "Flag of Country 3"}"#),
             &call("text_search", r#"{"query": "Capital 3"}"#),
             ANSWER,
         ],
@@ -589,7 +589,10 @@ fn bad_inputs_and_failing_searches_end_or_continue_visibly() {
 
     let mut policy = ScriptedPolicy::new(
         BoxConvention::Thousandths,
-        &[&call("text_search", r#"{"query": "Country 3"}"#), ANSWER],
+        &[
+            &call("text_search", r#"{"query": "Flag of Country 3"}"#),
+            ANSWER,
+        ],
     );
     let (trace, ..) = go(&world, &mut policy, &exact(), &FailingBackend);
     let search = trace.steps[0].search.as_ref().unwrap();
@@ -679,7 +682,7 @@ fn each_familys_prompts_match_their_golden_transcript() {
                     "image_search",
                     &format!("{{\"bbox_2d\": {bbox}, \"label\": \"flag\"}}"),
                 ),
-                &call("text_search", r#"{"query": "Country 3"}"#),
+                &call("text_search", r#"{"query": "Flag of Country 3"}"#),
                 &call("read", r#"{"result": 9}"#),
                 &call("read", r#"{"result": 1}"#),
                 ANSWER,
@@ -714,7 +717,7 @@ fn a_trace_replays_without_model_or_network_and_a_rerun_reports_whether_it_match
             "image_search",
             &format!("{{\"bbox_2d\": {}}}", thousandths(LEFT)),
         ),
-        call("text_search", r#"{"query": "Country 3"}"#),
+        call("text_search", r#"{"query": "Flag of Country 3"}"#),
         call("read", r#"{"result": 1}"#),
         ANSWER.to_string(),
     ];

@@ -39,7 +39,7 @@ fn read_body(token: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-const QUERY: &[u8] = br#"{"query": "Country 3", "k": 3}"#;
+const QUERY: &[u8] = br#"{"query": "Flag of Country 3", "k": 3}"#;
 
 #[test]
 fn offline_search_results_carry_tokens_that_read_their_pages_and_nothing_else() {
@@ -139,7 +139,7 @@ fn live_mode_reuses_stored_results() {
             Served::Backend
         );
         let again = live
-            .text(br#"{"query": "Country   3", "k": 3}"#)
+            .text(br#"{"query": "Flag of  Country   3", "k": 3}"#)
             .await
             .expect("again");
         assert_eq!(

@@ -89,7 +89,7 @@ pub fn made_up_files(kinds: &[(EntityKind, u32)]) -> BTreeMap<String, Vec<u8>> {
                 id: page.clone(),
                 title: title.clone(),
                 aliases: vec![],
-                body: format!("{title}."),
+                body: body(kind, &title, &facts),
                 entity: Some(id.clone()),
                 provenance: provenance(),
             });
@@ -128,4 +128,31 @@ pub fn made_up_files(kinds: &[(EntityKind, u32)]) -> BTreeMap<String, Vec<u8>> {
     .expect("a bundle's files")
     .into_iter()
     .collect()
+}
+
+/// A page's text, stating the entity's facts the way the real corpus's pages do, so a text
+/// search can find them and a read can show them.
+fn body(kind: EntityKind, title: &str, facts: &[(&str, String)]) -> String {
+    let fact = |name: &str| {
+        facts
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    match kind {
+        EntityKind::Flag => format!(
+            "The national flag of {country}. {country} is a country in {continent}. Its capital \
+             is {capital}. Currency: {currency}.",
+            country = fact("country"),
+            continent = fact("continent"),
+            capital = fact("capital"),
+            currency = fact("currency"),
+        ),
+        EntityKind::Monument => format!("{title} is a monument. Country: {}.", fact("country")),
+        EntityKind::Animal => format!("{title} is an animal."),
+        EntityKind::Logo => format!(
+            "The logo of {title}. Brand colour: {}.",
+            fact("brand colour")
+        ),
+    }
 }
