@@ -6,6 +6,7 @@
 //! * `gog vlm generate` asks a Qwen-VL model about an image and streams its reply; `gog vlm
 //!   check` compares a model with a reference fixture made by `tests/reference/make_fixtures.py`.
 //! * `gog convert` makes a model package for the web.
+//! * `gog train synthesize` and `gog train export` make GoG-Tiny's training data.
 
 mod agent_args;
 mod ask;
@@ -17,6 +18,7 @@ mod model;
 mod replay;
 mod search;
 mod trace_file;
+mod train;
 mod vlm;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +43,9 @@ enum Command {
     Vlm(vlm::VlmCommand),
     /// Convert a Hugging Face model directory into a model package for the web.
     Convert(convert::ConvertArgs),
+    /// Make GoG-Tiny's training data: oracle trajectories, and their export for the trainer.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
 }
 
 fn main() {
@@ -51,6 +56,7 @@ fn main() {
         Command::Eval(args) => eval::run(&args),
         Command::Vlm(command) => vlm::run(command),
         Command::Convert(args) => convert::run(&args),
+        Command::Train(command) => train::run(&command),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -1,0 +1,290 @@
+//! Oracle trajectories on a made-up corpus, and their export checked against inference: the ids
+//! the export writes are, turn by turn, the ids the runtime feeds the model when the agent runs
+//! the same trajectory through `VlmPolicy` (what `gog ask` runs).
+
+use std::path::{Path, PathBuf};
+
+use gog_agent::conversation::{Conversation, Message};
+use gog_agent::{
+    Action, BoxConvention, ModelInfo, Policy, PolicyError, Reply, SamplingParams, TraceSink,
+    parse_turn,
+};
+use gog_scenes::background::gradients;
+use gog_scenes::{Category, Generator, Record, Split};
+use gog_search::OfflineBackend;
+use gog_search::corpus::EntityKind;
+use gog_search::fixture::made_up_bundle;
+use gog_train::export::tokenize;
+use gog_train::plan::Variant;
+use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_scene};
+use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
+use gog_vlm_policy::VlmPolicy;
+
+fn backend() -> OfflineBackend {
+    OfflineBackend::new(made_up_bundle(&[
+        (EntityKind::Flag, 12),
+        (EntityKind::Monument, 30),
+        (EntityKind::Animal, 15),
+        (EntityKind::Logo, 30),
+    ]))
+}
+
+/// `count` training scenes with their JPEG bytes.
+fn scenes(backend: &OfflineBackend, count: usize) -> Vec<(Record, Vec<u8>)> {
+    let backgrounds = gradients(3);
+    let generator = Generator::new(backend.bundle(), &backgrounds, 11).expect("a generator");
+    (0..count)
+        .map(|index| {
+            let scene = generator.scene(Split::Train, index).expect("a scene");
+            (scene.record, scene.jpeg)
+        })
+        .collect()
+}
+
+fn synthesize(
+    backend: &OfflineBackend,
+    scenes: &[(Record, Vec<u8>)],
+    variant: Variant,
+) -> Vec<Result<Trajectory, String>> {
+    let config = SynthesisConfig {
+        variant,
+        seed: 5,
+        threads: 1,
+    };
+    let agent = agent();
+    scenes
+        .iter()
+        .map(|(record, jpeg)| run_scene(backend, &agent, record, jpeg, &config))
+        .collect()
+}
+
+fn actions(trajectory: &Trajectory) -> Vec<Action> {
+    trajectory
+        .messages
+        .iter()
+        .filter(|m| m.role == gog_agent::conversation::Role::Assistant)
+        .filter_map(|m| match &m.parts[..] {
+            [gog_agent::conversation::Part::Text { text }] => parse_turn(text).ok(),
+            _ => None,
+        })
+        .map(|turn| turn.action)
+        .collect()
+}
+
+#[test]
+fn the_oracle_answers_right_reflects_and_the_ablation_never_gazes() {
+    let backend = backend();
+    let scenes = scenes(&backend, 60);
+    let gog = synthesize(&backend, &scenes, Variant::Gog);
+    let kept: Vec<&Trajectory> = gog.iter().filter_map(|t| t.as_ref().ok()).collect();
+    let dropped: Vec<&String> = gog.iter().filter_map(|t| t.as_ref().err()).collect();
+    assert!(
+        kept.len() >= 45,
+        "only {} of 60 kept: {dropped:?}",
+        kept.len()
+    );
+    for trajectory in &kept {
+        let (record, _) = scenes
+            .iter()
+            .find(|(r, _)| r.id == trajectory.scene)
+            .expect("its scene");
+        let gold: Vec<String> = std::iter::once(record.answer.clone())
+            .chain(record.aliases.clone())
+            .collect();
+        assert!(
+            gog_agent::judge::judge(&trajectory.answer, &gold).exact_match,
+            "{}: {} for {gold:?}",
+            trajectory.id,
+            trajectory.answer
+        );
+        // Every learned turn is well formed; the last one answers.
+        let assistant: Vec<&Message> = trajectory
+            .messages
+            .iter()
+            .filter(|m| m.role == gog_agent::conversation::Role::Assistant)
+            .collect();
+        assert_eq!(assistant.len(), trajectory.learn.len());
+        for (message, learned) in assistant.iter().zip(&trajectory.learn) {
+            let gog_agent::conversation::Part::Text { text } = &message.parts[0] else {
+                panic!("an assistant turn with an image");
+            };
+            if *learned {
+                let turn = parse_turn(text).expect("a learned turn parses");
+                assert!(turn.think.is_some_and(|t| !t.is_empty()));
+            }
+        }
+        assert!(matches!(
+            actions(trajectory).last(),
+            Some(Action::Answer { .. })
+        ));
+        if record.category == Category::NoSearch {
+            assert_eq!(actions(trajectory).len(), 1, "a count answers at once");
+        }
+    }
+    let reflective = kept
+        .iter()
+        .filter(|t| t.behaviour.contains("reflect"))
+        .count();
+    assert!(
+        reflective * 100 >= kept.len() * 15,
+        "{reflective} of {} reflect",
+        kept.len()
+    );
+    assert!(kept.iter().any(|t| t.behaviour.starts_with("gaze")));
+    assert!(kept.iter().any(|t| t.behaviour.contains("text")));
+
+    let ablation = synthesize(&backend, &scenes, Variant::NoGaze);
+    let crops = ablation
+        .iter()
+        .filter_map(|t| t.as_ref().ok())
+        .flat_map(actions)
+        .filter(|a| {
+            matches!(
+                a,
+                Action::ImageSearch {
+                    bbox_2d: Some(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(crops, 0, "the no-gaze ablation cropped");
+}
+
+/// The tiny Qwen3-VL fixture, a Hugging Face directory with a chat template.
+fn tiny_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/vlm/qwen3_vl-tiny")
+}
+
+/// Replays a trajectory's replies through the agent while asking the real policy, each turn,
+/// to read the conversation so far: it records the ids the runtime fed the model.
+struct Forced<'t> {
+    inner: VlmPolicy,
+    replies: std::slice::Iter<'t, Message>,
+    fed: Vec<Vec<u32>>,
+    last: Vec<Message>,
+}
+
+impl Policy for Forced<'_> {
+    fn info(&self) -> ModelInfo {
+        self.inner.info()
+    }
+
+    fn box_convention(&self, size: (u32, u32)) -> BoxConvention {
+        self.inner.box_convention(size)
+    }
+
+    async fn reply(
+        &mut self,
+        conversation: &Conversation,
+        sampling: &SamplingParams,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Reply, PolicyError> {
+        let one = SamplingParams {
+            max_new_tokens: 1,
+            ..*sampling
+        };
+        let read = self.inner.reply(conversation, &one, &mut |_| {}).await?;
+        self.fed.push(read.prompt);
+        let Some(gog_agent::conversation::Part::Text { text }) =
+            self.replies.next().and_then(|m| m.parts.first())
+        else {
+            return Err(PolicyError("no more replies".into()));
+        };
+        self.last.clone_from(&conversation.messages);
+        on_text(text);
+        Ok(Reply {
+            text: text.clone(),
+            tokens: Vec::new(),
+            prompt: Vec::new(),
+            end: gog_agent::ReplyEnd::EndOfTurn,
+        })
+    }
+}
+
+struct Discard;
+
+impl TraceSink for Discard {
+    fn save(&mut self, _trace: &gog_agent::Trace) {}
+}
+
+#[test]
+fn exported_ids_are_what_inference_feeds_the_model_turn_by_turn() {
+    let backend = backend();
+    let scenes = scenes(&backend, 20);
+    let trajectories = synthesize(&backend, &scenes, Variant::Gog);
+    let files = ModelFiles::read_dir(&tiny_model()).expect("the tiny model");
+    let (_, prompter) = gog_vlm::vlm::text_side(&files).expect("its text side");
+    let vlm = Vlm::load(files, ComputeDevice::cpu(), LoadOptions::default()).expect("it loads");
+    let mut inner = Some(VlmPolicy::new(vlm, "tiny".into(), Default::default()));
+    let agent = agent();
+    let mut categories = std::collections::BTreeSet::new();
+    let mut checked_turns = 0;
+    for trajectory in trajectories.iter().filter_map(|t| t.as_ref().ok()) {
+        let (record, jpeg) = scenes
+            .iter()
+            .find(|(r, _)| r.id == trajectory.scene)
+            .expect("its scene");
+        let assistant: Vec<Message> = trajectory
+            .messages
+            .iter()
+            .filter(|m| m.role == gog_agent::conversation::Role::Assistant)
+            .cloned()
+            .collect();
+        let mut forced = Forced {
+            inner: inner.take().expect("the policy"),
+            replies: assistant.iter(),
+            fed: Vec::new(),
+            last: Vec::new(),
+        };
+        let question = gog_agent::Question {
+            text: &record.question,
+            image: jpeg,
+        };
+        let trace = pollster::block_on(agent.run(
+            &mut forced,
+            &backend,
+            question,
+            &mut Discard,
+            &mut |_| {},
+        ));
+        assert!(
+            matches!(trace.outcome, Some(gog_agent::Outcome::Answered { .. })),
+            "{}: {:?}",
+            trajectory.id,
+            trace.outcome
+        );
+        // The same conversation, up to the last reply.
+        let mut messages = forced.last.clone();
+        messages.push(assistant.last().expect("a reply").clone());
+        assert_eq!(messages, trajectory.messages, "{}", trajectory.id);
+
+        let image = gog_search::image::decode(jpeg).expect("the scene decodes");
+        let grids: Vec<[u32; 3]> = prompter
+            .process(std::slice::from_ref(&image))
+            .expect("it processes")
+            .iter()
+            .map(|p| p.grid_thw)
+            .collect();
+        let conversation = Conversation {
+            messages: trajectory.messages.clone(),
+            images: Vec::new(),
+        };
+        let tokenized = tokenize(&prompter, &conversation, &grids).expect("it tokenizes");
+        assert_eq!(tokenized.turns.len(), forced.fed.len());
+        for (turn, fed) in tokenized.turns.iter().zip(&forced.fed) {
+            assert_eq!(turn[0], fed.len(), "{}", trajectory.id);
+            assert_eq!(&tokenized.ids[..turn[0]], &fed[..], "{}", trajectory.id);
+            assert!(prompter.stop_tokens().contains(&tokenized.ids[turn[1] - 1]));
+            checked_turns += 1;
+        }
+        assert_eq!(
+            tokenized.turns.last().map(|t| t[1]),
+            Some(tokenized.ids.len() - 1)
+        );
+        categories.insert(record.category);
+        inner = Some(forced.inner);
+    }
+    assert!(categories.len() >= 4, "{categories:?}");
+    assert!(checked_turns >= 40, "{checked_turns} turns checked");
+}
