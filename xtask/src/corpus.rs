@@ -24,7 +24,7 @@ pub fn scenes_dir() -> PathBuf {
 }
 
 /// A `gog-corpus` command, built with `profile`.
-fn gog_corpus(profile: &str, command: &str) -> Command {
+pub fn gog_corpus(profile: &str, command: &str) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(paths::workspace()).args([
         "run",

@@ -1,6 +1,6 @@
 //! Developer commands for GoG. `cargo xtask demo` builds and serves the whole product locally;
 //! `cargo xtask test` runs every test tier; `cargo xtask bench NAME` runs a benchmark;
-//! `cargo xtask corpus` builds the offline corpus bundle.
+//! `cargo xtask corpus` builds the offline corpus bundle; `cargo xtask train sft` trains GoG-Tiny.
 //!
 //! Tools the commands need are installed on first use into a cache outside the repository
 //! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
@@ -15,6 +15,7 @@ mod process;
 mod reference;
 mod test;
 mod tools;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,8 @@ enum Command {
     Tools(tools::ToolsArgs),
     /// Regenerate the model-runtime reference fixtures with pinned torch/transformers (dev only).
     Reference(reference::ReferenceArgs),
+    /// Train GoG-Tiny (`train sft`): scenes, oracle trajectories, tokenizer, model, package.
+    Train(train::TrainArgs),
 }
 
 fn main() {
@@ -50,6 +53,7 @@ fn main() {
         Command::Bench(args) => bench::run(&args),
         Command::Tools(args) => tools::run(&args),
         Command::Reference(args) => reference::run(&args),
+        Command::Train(args) => train::run(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

@@ -1,0 +1,158 @@
+"""Epoch order, length-bucketed batches, and collation into model inputs.
+
+The order of an epoch is a pure function of (seed, epoch, record lengths), so a resumed run can
+rebuild the epoch it was in and skip the batches already trained on: nothing about the data order
+needs to be saved beyond the epoch number and the position in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from data import Record
+from errors import DataError
+from images import ImageFailure, ImageProcessor
+
+IGNORE = -100  # label of tokens that are not trained on
+
+
+def pack(order: Sequence[int], lengths: Sequence[int], batch_tokens: int) -> list[list[int]]:
+    """Greedy batches in the given order, each at most batch_tokens once right-padded to its longest
+    record. A record longer than batch_tokens on its own becomes a batch of one."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        length = lengths[index]
+        if current and max(longest, length) * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, length)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def epoch_batches(lengths: Sequence[int], seed: int, epoch: int, batch_tokens: int, window: int) -> list[list[int]]:
+    """One epoch's batches of record indices.
+
+    The records are shuffled, sorted by length within consecutive windows of `window` records (so a
+    batch holds records of similar length and little padding), packed, and the batches shuffled
+    again so that lengths do not drift through the epoch.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    permutation = rng.permutation(len(lengths))
+    order: list[int] = []
+    for start in range(0, len(permutation), window):
+        chunk = permutation[start : start + window]
+        keys = np.asarray([lengths[i] for i in chunk])
+        order.extend(int(i) for i in chunk[np.argsort(keys, kind="stable")])
+    batches = pack(order, lengths, batch_tokens)
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def eval_batches(lengths: Sequence[int], batch_tokens: int) -> list[list[int]]:
+    """Validation batches: records sorted by length (stable), packed; no randomness."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    return pack(order, lengths, batch_tokens)
+
+
+@dataclass
+class Batch:
+    """Model inputs for a right-padded batch, plus the counts the logs need."""
+
+    input_ids: torch.Tensor  # [B, L] int64
+    attention_mask: torch.Tensor  # [B, L] int64
+    labels: torch.Tensor  # [B, L] int64, IGNORE outside loss spans (not shifted)
+    mm_token_type_ids: torch.Tensor  # [B, L] int32: 1 on image tokens
+    pixel_values: torch.Tensor | None  # [patches, 3*temporal*patch*patch] float32
+    image_grid_thw: torch.Tensor | None  # [images, 3] int64
+    tokens: int  # non-padding tokens
+
+    def to(self, device: torch.device) -> Batch:
+        non_blocking = device.type == "cuda"
+
+        def move(tensor: torch.Tensor | None) -> torch.Tensor | None:
+            return None if tensor is None else tensor.to(device, non_blocking=non_blocking)
+
+        return Batch(
+            move(self.input_ids), move(self.attention_mask), move(self.labels), move(self.mm_token_type_ids),
+            move(self.pixel_values), move(self.image_grid_thw), self.tokens,
+        )  # fmt: skip
+
+    def pin_memory(self) -> Batch:
+        """Called by DataLoader(pin_memory=True) for faster host-to-GPU copies."""
+
+        def pin(tensor: torch.Tensor | None) -> torch.Tensor | None:
+            return None if tensor is None else tensor.pin_memory()
+
+        return Batch(
+            pin(self.input_ids), pin(self.attention_mask), pin(self.labels), pin(self.mm_token_type_ids),
+            pin(self.pixel_values), pin(self.image_grid_thw), self.tokens,
+        )  # fmt: skip
+
+
+class Collator:
+    """Turns records into a Batch, processing their images with the reference processor."""
+
+    def __init__(self, directory: Path, processor: ImageProcessor, pad_id: int, image_pad: int) -> None:
+        self.directory = directory
+        self.processor = processor
+        self.pad_id = pad_id
+        self.image_pad = image_pad
+
+    def __call__(self, records: Sequence[Record]) -> Batch:
+        width = max(r.length for r in records)
+        input_ids = torch.full((len(records), width), self.pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(records), width), dtype=torch.long)
+        labels = torch.full((len(records), width), IGNORE, dtype=torch.long)
+        pixels: list[np.ndarray] = []
+        grids: list[tuple[int, int, int]] = []
+        for row, record in enumerate(records):
+            ids = torch.from_numpy(record.input_ids.astype(np.int64))
+            input_ids[row, : record.length] = ids
+            attention_mask[row, : record.length] = 1
+            for start, end in record.loss_spans:
+                labels[row, start:end] = ids[start:end]
+            for image in record.images:
+                try:
+                    values, grid = self.processor.process(self.directory / image.file)
+                except ImageFailure as exc:
+                    raise DataError(f"record {record.id} ({record.where}): {exc}") from None
+                if grid != image.grid:
+                    raise DataError(
+                        f"record {record.id} ({record.where}): {image.file} gives grid {list(grid)}, "
+                        f"the record says {list(image.grid)}"
+                    )
+                pixels.append(values)
+                grids.append(grid)
+        return Batch(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            labels=labels,
+            mm_token_type_ids=(input_ids == self.image_pad).int(),
+            pixel_values=torch.from_numpy(np.concatenate(pixels)) if pixels else None,
+            image_grid_thw=torch.tensor(grids, dtype=torch.long) if grids else None,
+            tokens=int(sum(r.length for r in records)),
+        )
+
+
+class BatchList(torch.utils.data.Dataset):
+    """Pre-planned batches as a map-style dataset, so a DataLoader's workers can collate them."""
+
+    def __init__(self, batches: list[list[int]], records: Sequence[Record], collator: Collator) -> None:
+        self.batches = batches
+        self.records = records
+        self.collator = collator
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __getitem__(self, index: int) -> Batch:
+        return self.collator([self.records[i] for i in self.batches[index]])

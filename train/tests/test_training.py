@@ -1,0 +1,150 @@
+"""train/trainer.py end to end: loss falls, exact resume after a kill, fallback from a corrupt
+checkpoint, refused resume with other arguments, and a final model transformers loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+from dataclasses import replace
+from pathlib import Path
+
+import support
+import torch
+from safetensors.torch import load_file
+
+from errors import ResumeMismatchError
+from trainer import TrainArgs, train
+
+STEPS = 40
+
+
+def train_lines(run: Path) -> list[dict]:
+    lines = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    return [line for line in lines if line["kind"] == "train"]
+
+
+class TrainingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.root = Path(cls.tmp.name)
+        tokenizer = support.make_tokenizer(cls.root / "tok")
+        cls.model = support.make_model(cls.root / "model", tokenizer)
+        cls.data = support.standard_data(tokenizer, cls.root / "data", seed=0)
+        cls.val = support.standard_data(tokenizer, cls.root / "val", records=6, seed=1)
+        cls.args = TrainArgs(
+            model=cls.model, data=cls.data, val=cls.val, out=cls.root / "reference", steps=STEPS, lr=3e-3,
+            warmup=0.1, batch_tokens=512, threads=1, log_every=1, eval_every=20, checkpoint_minutes=60,
+        )  # fmt: skip
+        cls.summary = train(cls.args, report=lambda _: None)
+        cls.reference = load_file(cls.args.out / "final" / "model.safetensors")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.tmp.cleanup()
+
+    def assert_same_weights(self, run: Path) -> None:
+        weights = load_file(run / "final" / "model.safetensors")
+        self.assertEqual(weights.keys(), self.reference.keys())
+        for name, tensor in weights.items():
+            self.assertTrue(torch.equal(tensor, self.reference[name]), f"{name} differs from the uninterrupted run")
+        self.assertEqual([e["loss"] for e in train_lines(run)], [e["loss"] for e in train_lines(self.args.out)])
+
+    def test_loss_falls_and_summary(self) -> None:
+        losses = [entry["loss"] for entry in train_lines(self.args.out)]
+        self.assertEqual(len(losses), STEPS)
+        first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
+        self.assertLess(last, first * 0.8, losses)
+        summary = json.loads((self.args.out / "summary.json").read_text())
+        self.assertEqual(summary["steps"], STEPS)
+        self.assertEqual(summary["dropped"]["train"], {"too_long": 1})
+        self.assertEqual((summary["device"], summary["threads"]), ("cpu", 1))
+        self.assertEqual(summary["val"]["records"], 6)
+        self.assertLess(summary["val"]["loss"], first)
+        val_steps = [json.loads(line)["step"] for line in (self.args.out / "log.jsonl").read_text().splitlines()
+                     if '"val"' in line]  # fmt: skip
+        self.assertEqual(val_steps, [20, 40])
+
+    def test_final_model_loads_and_loss_matches_transformers(self) -> None:
+        from transformers import Qwen3VLForConditionalGeneration
+
+        from batching import Collator
+        from data import load_dataset
+        from gog_tiny import ModelDir
+        from images import ImageProcessor
+        from trainer import Environment, batch_loss
+
+        final = ModelDir.open(self.args.out / "final")
+        self.assertEqual(final.tokenizer_sha256, ModelDir.open(self.model).tokenizer_sha256)
+        model = Qwen3VLForConditionalGeneration.from_pretrained(self.args.out / "final").eval()
+        dataset = load_dataset(self.data, final, pixel_sample=0)
+        collator = Collator(self.data, ImageProcessor(final.processor), final.ids.endoftext, final.ids.image_pad)
+        batch = collator(dataset.records[:4])
+        with torch.no_grad():
+            loss_sum, _, count = batch_loss(model, batch, Environment(self.args))
+            reference = model(
+                input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels,
+                pixel_values=batch.pixel_values, image_grid_thw=batch.image_grid_thw,
+                mm_token_type_ids=batch.mm_token_type_ids,
+            ).loss  # fmt: skip
+        self.assertAlmostEqual(float(loss_sum) / count, float(reference), places=5)
+
+    def test_kill_and_resume_is_exact(self) -> None:
+        args = replace(self.args, out=self.root / "killed", checkpoint_every=1)
+        command = [
+            support.PYTHON, str(support.TRAIN_DIR / "sft.py"), "train", "--model", str(args.model),
+            "--data", str(args.data), "--val", str(args.val), "--out", str(args.out), "--steps", str(STEPS),
+            "--lr", str(args.lr), "--warmup", str(args.warmup), "--batch-tokens", str(args.batch_tokens),
+            "--threads", "1", "--log-every", "1", "--eval-every", "20", "--checkpoint-every", "1",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = args.out / "log.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if log.exists() and sum(1 for line in log.read_text().splitlines() if '"train"' in line) >= 8:
+                break
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        self.assertEqual(process.returncode, -signal.SIGKILL, "the run ended before it could be killed")
+        self.assertFalse((args.out / "summary.json").exists())
+        messages: list[str] = []
+        train(args, report=messages.append)
+        self.assertTrue(any(m.startswith("resuming from") for m in messages), messages)
+        self.assert_same_weights(args.out)
+
+    def test_truncated_checkpoint_falls_back_to_previous(self) -> None:
+        args = replace(self.args, out=self.root / "truncated", checkpoint_every=16, eval_every=0)
+        train(args, report=lambda _: None)
+        checkpoints = sorted(p.name for p in (args.out / "checkpoints").iterdir())
+        self.assertEqual(checkpoints, ["step-00000032", "step-00000040"])
+        optimizer = args.out / "checkpoints" / "step-00000040" / "optimizer.pt"
+        optimizer.write_bytes(optimizer.read_bytes()[:100])
+        messages: list[str] = []
+        train(args, report=messages.append)
+        text = "\n".join(messages)
+        self.assertRegex(text, r"checkpoint step-00000040 is invalid .*optimizer\.pt: 100 bytes")
+        self.assertRegex(text, r"resuming from .*step-00000032 \(step 32 of 40")
+        self.assertTrue((args.out / "checkpoints" / "rejected-step-00000040").is_dir())
+        self.assertEqual(len(train_lines(args.out)), STEPS)
+        self.assert_same_weights(args.out)
+
+    def test_loader_workers_give_the_same_run(self) -> None:
+        args = replace(self.args, out=self.root / "workers", workers=1)
+        train(args, report=lambda _: None)
+        self.assert_same_weights(args.out)
+
+    def test_resume_with_other_arguments_is_refused(self) -> None:
+        with self.assertRaisesRegex(ResumeMismatchError, r"--lr: 0\.003 then, 0\.002 now"):
+            train(replace(self.args, lr=2e-3), report=lambda _: None)
+        with self.assertRaisesRegex(ResumeMismatchError, r"--val \(manifest sha256\)"):
+            train(replace(self.args, val=None), report=lambda _: None)
+
+
+if __name__ == "__main__":
+    unittest.main()

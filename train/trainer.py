@@ -1,0 +1,527 @@
+"""The SFT training loop: AdamW, warm-up and cosine decay, clipping, logs, checkpoints and resume.
+
+Resume is exact: the data order of an epoch is rebuilt from (seed, epoch), the checkpoint holds the
+step, the epoch and the position in it, the optimizer and scheduler states and every RNG state, and
+the model is restored bit for bit. On the CPU (same thread count) a run that is killed and resumed
+ends with exactly the weights of a run that never stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+import transformers
+
+import checkpoint
+from batching import IGNORE, Batch, BatchList, Collator, epoch_batches, eval_batches
+from data import PIXEL_HASH_MISMATCH, Dataset, load_dataset
+from errors import DataError, ResumeMismatchError, TrainError
+from files import read_json, write_json
+from gog_tiny import ModelDir, parameter_counts
+from images import ImageProcessor
+
+Report = Callable[[str], None]
+
+
+def stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class TrainArgs:
+    """The `train` command's arguments. Those in RUN_FIELDS define the run: resuming with other
+    values is refused. The rest (where and how fast it runs, how often it reports) may change."""
+
+    model: Path
+    data: Path
+    out: Path
+    val: Path | None = None
+    epochs: int | None = None
+    steps: int | None = None
+    lr: float = 1e-3
+    warmup: float = 0.03
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.1
+    batch_tokens: int = 8192
+    grad_clip: float = 1.0
+    seed: int = 0
+    shuffle_window: int = 1024
+    max_val_records: int = 256
+    verify_pixels: int = 32
+    threads: int | None = None
+    device: str = "auto"
+    precision: str = "auto"
+    workers: int | None = None
+    checkpoint_minutes: float = 5.0
+    checkpoint_every: int = 0
+    eval_every: int = 250
+    log_every: int = 10
+
+    def validated(self) -> TrainArgs:
+        """These arguments with the default length filled in; raises TrainError on impossible values."""
+        if self.epochs is not None and self.steps is not None:
+            raise TrainError("give --epochs or --steps, not both")
+        checks = {
+            "--epochs must be at least 1": self.epochs is not None and self.epochs < 1,
+            "--steps must not be negative": self.steps is not None and self.steps < 0,
+            "--lr must be positive": self.lr <= 0,
+            "--warmup must not be negative": self.warmup < 0,
+            "--min-lr-ratio must be in [0, 1]": not 0 <= self.min_lr_ratio <= 1,
+            "--batch-tokens must be positive": self.batch_tokens < 1,
+            "--shuffle-window must be positive": self.shuffle_window < 1,
+            "--log-every must be positive": self.log_every < 1,
+            "--checkpoint-minutes must be positive": self.checkpoint_minutes <= 0,
+        }
+        if wrong := [message for message, failed in checks.items() if failed]:
+            raise TrainError("; ".join(wrong))
+        return self if self.epochs is not None or self.steps is not None else replace(self, epochs=1)
+
+    def json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+RUN_FIELDS = (
+    "epochs", "steps", "lr", "warmup", "min_lr_ratio", "weight_decay", "batch_tokens", "grad_clip",
+    "seed", "shuffle_window", "max_val_records",
+)  # fmt: skip
+
+
+def lr_factor(step: int, total: int, warmup: int, min_ratio: float) -> float:
+    """Linear warm-up to 1 over `warmup` steps, then cosine decay to `min_ratio` at `total`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+@dataclass
+class Progress:
+    """Where the run is; saved in every checkpoint's state.json."""
+
+    step: int = 0
+    epoch: int = 0
+    position: int = 0  # batches of `epoch` already trained on
+    tokens: int = 0  # non-padding tokens trained on
+    loss_tokens: int = 0
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class Window:
+    """Sums over the steps since the last log line."""
+
+    loss: float = 0.0  # summed over loss tokens
+    correct: int = 0
+    count: int = 0
+    tokens: int = 0
+    grad_norm: float = 0.0
+    steps: int = 0
+    started: float = 0.0
+
+    def add(self, loss: float, correct: int, count: int, tokens: int, grad_norm: float) -> None:
+        self.loss += loss
+        self.correct += correct
+        self.count += count
+        self.tokens += tokens
+        self.grad_norm += grad_norm
+        self.steps += 1
+
+
+class Environment:
+    """Device, threads and precision, resolved from the arguments."""
+
+    def __init__(self, args: TrainArgs) -> None:
+        if args.device == "auto":
+            self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        elif args.device == "cuda" and not torch.cuda.is_available():
+            raise TrainError("--device cuda, but torch sees no CUDA device")
+        else:
+            self.device = torch.device(args.device)
+        self.threads = args.threads or os.cpu_count() or 1
+        torch.set_num_threads(self.threads)
+        cuda = self.device.type == "cuda"
+        self.precision = ("bf16" if cuda else "fp32") if args.precision == "auto" else args.precision
+        if self.precision == "bf16" and not cuda:
+            raise TrainError("--precision bf16 needs --device cuda (on the CPU it is slower and not exact)")
+        self.workers = args.workers if args.workers is not None else (min(8, self.threads - 1) if cuda else 0)
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "bf16":
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def describe(self) -> dict[str, Any]:
+        name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
+        return {"device": name, "threads": self.threads, "precision": self.precision, "workers": self.workers}
+
+
+def batch_loss(model: torch.nn.Module, batch: Batch, env: Environment) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Summed cross-entropy over the batch's loss tokens, the count of correct argmax predictions,
+    and the number of loss tokens. The head runs only on positions that predict a loss token."""
+    with env.autocast():
+        hidden = model.model(
+            input_ids=batch.input_ids,
+            attention_mask=batch.attention_mask,
+            pixel_values=batch.pixel_values,
+            image_grid_thw=batch.image_grid_thw,
+            mm_token_type_ids=batch.mm_token_type_ids,
+            use_cache=False,
+        ).last_hidden_state
+        targets = batch.labels[:, 1:]
+        mask = targets != IGNORE
+        logits = model.lm_head(hidden[:, :-1][mask]).float()
+    targets = targets[mask]
+    loss = F.cross_entropy(logits, targets, reduction="sum")
+    correct = (logits.detach().argmax(-1) == targets).sum()
+    return loss, correct, int(targets.numel())
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, loader: Callable[[], Iterator[Batch]], env: Environment) -> tuple[float, float]:
+    """Token-level loss and accuracy over the validation set."""
+    model.eval()
+    loss_sum, correct_sum, count_sum = 0.0, 0, 0
+    for batch in loader():
+        loss, correct, count = batch_loss(model, batch.to(env.device), env)
+        loss_sum += float(loss)
+        correct_sum += int(correct)
+        count_sum += count
+    model.train()
+    return loss_sum / max(count_sum, 1), correct_sum / max(count_sum, 1)
+
+
+def make_optimizer(model: torch.nn.Module, args: TrainArgs, env: Environment) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not on norms and biases)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": args.weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=env.device.type == "cuda")
+
+
+class RunLog:
+    """RUN_DIR/log.jsonl. On resume it is cut back to the checkpoint's step, so the log always
+    describes exactly the run whose weights are on disk."""
+
+    def __init__(self, path: Path, resume_step: int | None) -> None:
+        self.path = path
+        kept = []
+        if resume_step is not None and path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                with contextlib.suppress(json.JSONDecodeError):
+                    if json.loads(line).get("step", 0) <= resume_step:
+                        kept.append(line)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        os.replace(temporary, path)
+        self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run; close() closes it
+
+    def write(self, entry: dict[str, Any]) -> None:
+        self.handle.write(json.dumps(entry) + "\n")
+        self.handle.flush()
+
+    def last(self, kind: str) -> dict[str, Any] | None:
+        found = None
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry.get("kind") == kind:
+                found = entry
+        return found
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _identity(args: TrainArgs, model: ModelDir, train: Dataset, val: Dataset | None) -> dict[str, Any]:
+    identity = {name: getattr(args, name) for name in RUN_FIELDS}
+    identity["model"] = model.fingerprint()
+    identity["data"] = train.manifest.sha256
+    identity["val"] = val.manifest.sha256 if val else None
+    return identity
+
+
+def _check_identity(saved: dict[str, Any], current: dict[str, Any], run_dir: Path) -> None:
+    names = {"model": "--model (fingerprint of config, weights, tokenizer)", "data": "--data (manifest sha256)",
+             "val": "--val (manifest sha256)"}  # fmt: skip
+    differences = [
+        f"{names.get(key, '--' + key.replace('_', '-'))}: {saved.get(key)!r} then, {value!r} now"
+        for key, value in current.items()
+        if saved.get(key) != value
+    ]
+    if differences:
+        raise ResumeMismatchError(
+            f"{run_dir} holds a run with other arguments; resume with the same ones or use a new --out. "
+            + "; ".join(differences)
+        )
+
+
+def _load_data(args: TrainArgs, model: ModelDir, report: Report) -> tuple[Dataset, Dataset | None]:
+    datasets = []
+    for label, directory in (("train", args.data), ("val", args.val)):
+        if directory is None:
+            datasets.append(None)
+            continue
+        dataset = load_dataset(directory, model, pixel_sample=args.verify_pixels, seed=args.seed)
+        stats = dataset.stats()
+        report(
+            f"{label} data {directory}: {stats['records']} records, {stats['tokens']} tokens "
+            f"({stats['loss_tokens']} trained on), {stats['images']} images; "
+            f"dropped: {dict(dataset.dropped) or 'none'}; pixel hashes checked on {dataset.pixels_checked} images"
+        )
+        for problem in dataset.problems[:10]:
+            report(f"  {problem}")
+        if len(dataset.problems) > 10:
+            report(f"  ... and {len(dataset.problems) - 10} more image problems")
+        if dataset.dropped[PIXEL_HASH_MISMATCH]:
+            raise DataError(
+                f"{directory}: {dataset.dropped[PIXEL_HASH_MISMATCH]} records have images whose pixel values differ "
+                "from the exporter's (see above); the trainer's processor disagrees with the runtime's, so every "
+                "image is suspect. Run `sft.py check` for the full list."
+            )
+        if not dataset.records:
+            raise DataError(f"{directory}: no usable records")
+        datasets.append(dataset)
+    train, val = datasets
+    if val is not None:
+        shared = {r.info["scene"] for r in train.records} & {r.info["scene"] for r in val.records} - {""}
+        if shared:
+            report(f"warning: {len(shared)} scenes are in both --data and --val (e.g. {sorted(shared)[0]})")
+    return train, val
+
+
+def _total_steps(args: TrainArgs, lengths: list[int]) -> int:
+    if args.steps is not None:
+        return args.steps
+    return sum(
+        len(epoch_batches(lengths, args.seed, epoch, args.batch_tokens, args.shuffle_window))
+        for epoch in range(args.epochs or 1)
+    )
+
+
+def _loader(batches: list[list[int]], dataset: Dataset, collator: Collator, env: Environment) -> Iterator[Batch]:
+    if env.workers == 0:
+        return (collator([dataset.records[i] for i in batch]) for batch in batches)
+    return iter(
+        torch.utils.data.DataLoader(
+            BatchList(batches, dataset.records, collator),
+            batch_size=None,
+            shuffle=False,
+            num_workers=env.workers,
+            pin_memory=env.device.type == "cuda",
+            prefetch_factor=4,
+        )
+    )
+
+
+def _format_time(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class Run:
+    """One training run in args.out: set up (or resumed), trained to the end, exported."""
+
+    def __init__(self, args: TrainArgs, report: Report) -> None:
+        self.args, self.report = args, report
+        self.env = Environment(args)
+        self.model_dir = ModelDir.open(args.model)
+        self.train_data, self.val_data = _load_data(args, self.model_dir, report)
+        self.identity = _identity(args, self.model_dir, self.train_data, self.val_data)
+        self.lengths = [r.length for r in self.train_data.records]
+        self.total = _total_steps(args, self.lengths)
+        self.warmup = round(args.warmup * self.total) if args.warmup < 1 else int(args.warmup)
+        self.collator = self._collator(args.data)
+        self.val_records = self.val_data.records[: args.max_val_records] if self.val_data else []
+        self.val_plan = eval_batches([r.length for r in self.val_records], args.batch_tokens)
+
+        torch.manual_seed(args.seed)
+        self.model = self.model_dir.load(self.env.device)
+        self.model.train()
+        self.optimizer = make_optimizer(self.model, args, self.env)
+        schedule = functools.partial(lr_factor, total=self.total, warmup=self.warmup, min_ratio=args.min_lr_ratio)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
+        self.counts = parameter_counts(self.model)
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        self.root = args.out / "checkpoints"
+        self.progress = Progress()
+        resume = checkpoint.newest_valid(self.root, report)
+        if resume is not None:
+            saved = read_json(resume / checkpoint.STATE, TrainError)
+            _check_identity(saved.get("run", {}), self.identity, args.out)
+            if (before := saved.get("environment")) != self.env.describe():
+                report(f"note: the run continues on {self.env.describe()}, it ran on {before}: not bit-exact")
+            state = checkpoint.load(resume, self.model, self.optimizer, self.scheduler, self.env.device).state
+            self.progress = Progress(**state["progress"])
+            report(f"resuming from {resume} (step {self.progress.step} of {self.total}, epoch {self.progress.epoch})")
+        self.log = RunLog(args.out / "log.jsonl", self.progress.step if resume else None)
+        self.saved_step = self.progress.step if resume else -1
+        self.base_elapsed = self.progress.elapsed_s
+        self.session_start = self.last_checkpoint = time.monotonic()
+        report(
+            f"model {args.model}: {self.counts['total']:,} parameters ({self.counts['text']:,} text, "
+            f"{self.counts['vision']:,} vision); {self.total} steps, {self.warmup} warm-up; {self.env.describe()}"
+        )
+
+    def _collator(self, directory: Path) -> Collator:
+        ids = self.model_dir.ids
+        return Collator(directory, ImageProcessor(self.model_dir.processor), ids.endoftext, ids.image_pad)
+
+    def elapsed(self) -> float:
+        return self.base_elapsed + time.monotonic() - self.session_start
+
+    def train_step(self, batch: Batch, window: Window) -> None:
+        """One optimizer step on one batch; adds the step's sums to the log window."""
+        loss_sum, correct, count = batch_loss(self.model, batch.to(self.env.device), self.env)
+        loss = loss_sum / max(count, 1)
+        if not torch.isfinite(loss):
+            raise TrainError(f"the loss is {float(loss)} at step {self.progress.step + 1}; stopping")
+        loss.backward()
+        max_norm = self.args.grad_clip if self.args.grad_clip > 0 else float("inf")
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        window.add(float(loss_sum.detach()), int(correct), count, batch.tokens, float(grad_norm))
+        self.progress.step += 1
+        self.progress.tokens += batch.tokens
+        self.progress.loss_tokens += count
+
+    def validate(self) -> None:
+        if not self.val_data:
+            return
+        collator = self._collator(self.args.val)
+
+        def loader() -> Iterator[Batch]:
+            return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
+
+        loss, acc = evaluate(self.model, loader, self.env)
+        step = self.progress.step
+        self.log.write({"kind": "val", "step": step, "loss": loss, "acc": acc, "records": len(self.val_records)})
+        self.report(f"step {step}: val loss {loss:.4f} acc {acc:.4f} on {len(self.val_records)} records")
+
+    def save_checkpoint(self) -> None:
+        self.progress.elapsed_s = self.elapsed()
+        state = {
+            "progress": asdict(self.progress),
+            "run": self.identity,
+            "args": self.args.json(),
+            "environment": self.env.describe(),
+            "total_steps": self.total,
+        }
+        checkpoint.save(self.root, self.model, self.optimizer, self.scheduler, self.progress.step, state)
+        self.last_checkpoint, self.saved_step = time.monotonic(), self.progress.step
+
+    def log_window(self, window: Window) -> None:
+        now = time.monotonic()
+        rate = window.tokens / max(now - window.started, 1e-9)
+        entry = {
+            "kind": "train",
+            "step": self.progress.step,
+            "epoch": self.progress.epoch,
+            "tokens": self.progress.tokens,
+            "loss": window.loss / max(window.count, 1),
+            "acc": window.correct / max(window.count, 1),
+            "lr": self.scheduler.get_last_lr()[0],
+            "grad_norm": window.grad_norm / max(window.steps, 1),
+            "tokens_per_s": rate,
+            "elapsed_s": self.elapsed(),
+        }
+        self.log.write(entry)
+        eta = (self.total - self.progress.step) * (now - window.started) / max(window.steps, 1)
+        self.report(
+            f"step {self.progress.step}/{self.total} epoch {self.progress.epoch} loss {entry['loss']:.4f} "
+            f"acc {entry['acc']:.3f} lr {entry['lr']:.2e} grad {entry['grad_norm']:.2f} {rate:,.0f} tok/s "
+            f"elapsed {_format_time(entry['elapsed_s'])} eta {_format_time(eta)}"
+        )
+
+    def run(self) -> dict[str, Any]:
+        """Trains from the current position to the last step, then validates, checkpoints and exports."""
+        args, progress = self.args, self.progress
+        window = Window(started=time.monotonic())
+        try:
+            while progress.step < self.total:
+                plan = epoch_batches(self.lengths, args.seed, progress.epoch, args.batch_tokens, args.shuffle_window)
+                for batch in _loader(plan[progress.position :], self.train_data, self.collator, self.env):
+                    self.train_step(batch, window)
+                    progress.position += 1
+                    if progress.position == len(plan):
+                        progress.epoch, progress.position = progress.epoch + 1, 0
+                    done = progress.step >= self.total
+                    if done or progress.step % args.log_every == 0:
+                        self.log_window(window)
+                        window = Window(started=time.monotonic())
+                    paused = time.monotonic()  # validation and checkpoints do not count as training time
+                    if args.eval_every and progress.step % args.eval_every == 0 and not done:
+                        self.validate()
+                    every = args.checkpoint_every and progress.step % args.checkpoint_every == 0
+                    if not done and (every or time.monotonic() - self.last_checkpoint >= args.checkpoint_minutes * 60):
+                        self.save_checkpoint()
+                    window.started += time.monotonic() - paused
+                    if done or progress.position == 0:
+                        break  # the end, or a new epoch with a new plan
+            last_val = self.log.last("val")
+            if self.val_data and (last_val is None or last_val["step"] != progress.step):
+                self.validate()
+            if self.saved_step != progress.step:
+                self.save_checkpoint()
+            progress.elapsed_s = self.elapsed()
+            return self.finish()
+        finally:
+            self.log.close()
+
+    def finish(self) -> dict[str, Any]:
+        """Writes RUN_DIR/final/ (a loadable model directory) and RUN_DIR/summary.json."""
+        args, progress = self.args, self.progress
+        final, staging = args.out / "final", args.out / "final.tmp"
+        if staging.exists():
+            shutil.rmtree(staging)
+        self.model_dir.write_export(self.model.float(), staging)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(staging, final)
+        last_train, last_val = self.log.last("train"), self.log.last("val")
+        summary = {
+            "steps": progress.step,
+            "epoch": progress.epoch,
+            "tokens": progress.tokens,
+            "loss_tokens": progress.loss_tokens,
+            "wall_time_s": round(progress.elapsed_s, 3),
+            "train": {"loss": last_train["loss"], "acc": last_train["acc"]} if last_train else None,
+            "val": {k: last_val[k] for k in ("loss", "acc", "records")} if last_val else None,
+            "records": {
+                "train": len(self.train_data.records),
+                "val": len(self.val_data.records) if self.val_data else 0,
+            },
+            "dropped": {
+                "train": dict(self.train_data.dropped),
+                "val": dict(self.val_data.dropped) if self.val_data else {},
+            },
+            "parameters": self.counts,
+            **self.env.describe(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "args": args.json(),
+        }
+        write_json(args.out / "summary.json", summary)
+        self.report(f"done: {progress.step} steps; model in {final}; summary in {args.out / 'summary.json'}")
+        return summary
+
+
+def train(args: TrainArgs, report: Report = stderr) -> dict[str, Any]:
+    """Runs (or resumes) the training run in args.out and returns its summary."""
+    return Run(args.validated(), report).run()

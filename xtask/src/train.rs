@@ -1,0 +1,276 @@
+//! `cargo xtask train sft`: GoG-Tiny from scenes to a model package, on this machine.
+//!
+//! Every stage writes into a work directory outside the repository
+//! (`~/.cache/gog/train/{name}` by default) and leaves a stamp naming what it was made from, so
+//! a second run skips what is done and a killed run resumes: the trainer itself resumes from its
+//! newest valid checkpoint. The stages:
+//!
+//! 1. scenes — GoG-Offline train and validation scenes (`gog-corpus scenes`);
+//! 2. synthesize — oracle trajectories through the agent (`gog train synthesize`);
+//! 3. tokenizer — a byte-level BPE on the trajectories' and the corpus's text (`train/tokenizer.py`);
+//! 4. init — a seeded random Qwen3-VL of the chosen size (`train/sft.py init`);
+//! 5. export — token ids, loss spans and images (`gog train export`);
+//! 6. train — supervised fine-tuning (`train/sft.py train`);
+//! 7. package — `gog convert --quant q8`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{corpus, paths, process, reference};
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[command(subcommand)]
+    stage: TrainCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TrainCommand {
+    /// Stage 1 of the paper's recipe: supervised fine-tuning on oracle trajectories.
+    Sft(SftArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SftArgs {
+    /// Training scenes (one trajectory each, minus those the oracle drops).
+    #[arg(long, default_value_t = 10_000)]
+    scenes: usize,
+    /// Validation scenes (entity-disjoint from training).
+    #[arg(long, default_value_t = 400)]
+    validation: usize,
+    /// A model size preset of `train/gog_tiny.py`.
+    #[arg(long, default_value = "10m")]
+    size: String,
+    /// `gog`, or `no-gaze` for the ablation that never crops.
+    #[arg(long, default_value = "gog")]
+    variant: String,
+    #[arg(long, default_value_t = 3)]
+    epochs: u32,
+    /// Stop after this many optimiser steps instead of `--epochs`.
+    #[arg(long)]
+    steps: Option<u64>,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// BPE vocabulary, special tokens included.
+    #[arg(long, default_value_t = 4096)]
+    vocab: u32,
+    /// The work directory (default `~/.cache/gog/train/{variant}-{size}`).
+    #[arg(long)]
+    work: Option<PathBuf>,
+}
+
+pub fn run(args: &TrainArgs) -> Result<()> {
+    match &args.stage {
+        TrainCommand::Sft(args) => sft(args),
+    }
+}
+
+pub fn sft(args: &SftArgs) -> Result<()> {
+    let work = args.work.clone().unwrap_or_else(|| {
+        paths::tool_cache()
+            .with_file_name("train")
+            .join(format!("{}-{}", args.variant, args.size))
+    });
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    println!("GoG-Tiny SFT in {}", work.display());
+    let corpus = corpus::bundle_dir();
+    if !corpus.join("manifest.json").exists() {
+        corpus::run(&corpus::CorpusArgs {})?;
+    }
+    let python = reference::python()?;
+    let gog = build_gog()?;
+    let scripts = paths::workspace().join("train");
+
+    let scenes = work.join("scenes");
+    stage(
+        &work,
+        "scenes",
+        &format!("{} {} {}", corpus.display(), args.scenes, args.validation),
+        || {
+            process::run(
+                corpus::gog_corpus("optimized", "scenes")
+                    .arg("--corpus")
+                    .arg(&corpus)
+                    .arg("--out")
+                    .arg(&scenes)
+                    .args(["--train", &args.scenes.to_string()])
+                    .args(["--validation", &args.validation.to_string()])
+                    .args(["--test", "0"]),
+            )
+        },
+    )?;
+
+    let synth = work.join("synthesis");
+    let synth_val = work.join("synthesis-validation");
+    stage(
+        &work,
+        "synthesize",
+        &format!("{} {}", args.variant, args.seed),
+        || {
+            for (split, out) in [("train", &synth), ("validation", &synth_val)] {
+                process::run(
+                    Command::new(&gog)
+                        .args(["train", "synthesize", "--corpus"])
+                        .arg(&corpus)
+                        .arg("--scenes")
+                        .arg(scenes.join(format!("{split}.jsonl")))
+                        .args(["--variant", &args.variant, "--seed", &args.seed.to_string()])
+                        .arg("--out")
+                        .arg(out),
+                )?;
+            }
+            Ok(())
+        },
+    )?;
+
+    let tokenizer = work.join("tokenizer");
+    stage(&work, "tokenizer", &args.vocab.to_string(), || {
+        process::run(
+            Command::new(&python)
+                .arg(scripts.join("tokenizer.py"))
+                .arg("--text")
+                .arg(synth.join("text.txt"))
+                .args(["--vocab-size", &args.vocab.to_string()])
+                .arg("--out")
+                .arg(&tokenizer),
+        )
+    })?;
+
+    let init = work.join("init");
+    stage(
+        &work,
+        "init",
+        &format!("{} {}", args.size, args.seed),
+        || {
+            process::run(
+                Command::new(&python)
+                    .arg(scripts.join("sft.py"))
+                    .arg("init")
+                    .arg("--tokenizer")
+                    .arg(&tokenizer)
+                    .args(["--size", &args.size, "--seed", &args.seed.to_string()])
+                    .arg("--out")
+                    .arg(&init),
+            )
+        },
+    )?;
+
+    let data = work.join("data");
+    let data_val = work.join("data-validation");
+    stage(&work, "export", "", || {
+        for (from, out) in [(&synth, &data), (&synth_val, &data_val)] {
+            process::run(
+                Command::new(&gog)
+                    .args(["train", "export", "--trajectories"])
+                    .arg(from)
+                    .arg("--model")
+                    .arg(&init)
+                    .arg("--out")
+                    .arg(out),
+            )?;
+        }
+        Ok(())
+    })?;
+
+    // The trainer resumes on its own: no stamp, it runs until its own summary exists.
+    let run_dir = work.join("run");
+    let model = run_dir.join("final");
+    if !run_dir.join("summary.json").exists() {
+        let mut train = Command::new(&python);
+        train
+            .arg(scripts.join("sft.py"))
+            .arg("train")
+            .arg("--model")
+            .arg(&init)
+            .arg("--data")
+            .arg(&data)
+            .arg("--val")
+            .arg(&data_val)
+            .arg("--out")
+            .arg(&run_dir)
+            .args([
+                "--lr",
+                &args.lr.to_string(),
+                "--seed",
+                &args.seed.to_string(),
+            ]);
+        match args.steps {
+            Some(steps) => train.args(["--steps", &steps.to_string()]),
+            None => train.args(["--epochs", &args.epochs.to_string()]),
+        };
+        process::run(&mut train)?;
+    }
+
+    let package = work.join("package-q8");
+    stage(&work, "package", "q8", || {
+        if package.exists() {
+            std::fs::remove_dir_all(&package)?;
+        }
+        process::run(
+            Command::new(&gog)
+                .args(["convert", "--quant", "q8", "--model"])
+                .arg(&model)
+                .arg("--out")
+                .arg(&package),
+        )
+    })?;
+    println!("model: {}\npackage: {}", model.display(), package.display());
+    Ok(())
+}
+
+/// Runs `make` unless `{work}/{name}.done` says it already ran on the same `inputs`; every
+/// earlier stage's stamp is part of the inputs, so redoing a stage redoes what follows it.
+fn stage(work: &Path, name: &str, inputs: &str, make: impl FnOnce() -> Result<()>) -> Result<()> {
+    let stamp = work.join(format!("{name}.done"));
+    let earlier: String = STAGES
+        .iter()
+        .take_while(|s| **s != name)
+        .filter_map(|s| std::fs::read_to_string(work.join(format!("{s}.done"))).ok())
+        .collect();
+    let wanted = format!("{earlier}{name}: {inputs}\n");
+    if std::fs::read_to_string(&stamp).is_ok_and(|done| done == wanted) {
+        println!("{name}: done before ({})", stamp.display());
+        return Ok(());
+    }
+    println!("{name}:");
+    make().with_context(|| format!("stage {name}"))?;
+    std::fs::write(&stamp, wanted).with_context(|| format!("cannot write {}", stamp.display()))
+}
+
+/// The stages with stamps, in order.
+const STAGES: [&str; 6] = [
+    "scenes",
+    "synthesize",
+    "tokenizer",
+    "init",
+    "export",
+    "package",
+];
+
+/// Builds the `gog` command (release speed without whole-program LTO) and returns its path.
+fn build_gog() -> Result<PathBuf> {
+    process::run(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(paths::workspace())
+            .args([
+                "build",
+                "--locked",
+                "--profile",
+                "optimized",
+                "-p",
+                "gog-cli",
+            ]),
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| paths::workspace().join("target"));
+    let gog = target.join("optimized").join("gog");
+    if !gog.exists() {
+        bail!("cargo built gog-cli but {} is missing", gog.display());
+    }
+    Ok(gog)
+}
