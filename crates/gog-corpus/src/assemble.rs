@@ -151,8 +151,7 @@ pub fn build(out: &Path, cache: &Path) -> anyhow::Result<()> {
         out.display(),
         total as f64 / 1e6
     );
-    let photos = sources::fetch(&sources::SCIKIT_IMAGE, cache)?;
-    let backgrounds = crate::backgrounds::write(&photos, &out.join(BACKGROUNDS_DIR))?;
+    let backgrounds = crate::backgrounds::write(cache, &out.join(BACKGROUNDS_DIR))?;
     eprintln!(
         "corpus: {} scene backgrounds in {}",
         backgrounds.len(),

@@ -1,9 +1,10 @@
 //! `gog-corpus build` and `gog-corpus scenes`: what `cargo xtask corpus` runs.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use gog_scenes::{Generator, SplitCounts};
+use gog_scenes::{Generator, GeneratorVersion, SplitCounts};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +27,16 @@ enum Command {
         #[arg(long)]
         cache: PathBuf,
     },
+    /// Download (or reuse) the pinned archives with sample photos and write only the scene
+    /// backgrounds, leaving the bundle as it is.
+    Backgrounds {
+        /// Directory the photos and their listing are written to (`CORPUS/backgrounds`).
+        #[arg(long)]
+        out: PathBuf,
+        /// Where downloaded archives are kept between runs.
+        #[arg(long)]
+        cache: PathBuf,
+    },
     /// Generate the GoG-Offline scenes and questions from a built corpus.
     Scenes {
         /// The directory `build` wrote.
@@ -37,6 +48,13 @@ enum Command {
         /// The same seed gives the same bytes.
         #[arg(long, default_value_t = gog_scenes::generate::DEFAULT_SEED)]
         seed: u64,
+        /// The generator version: 1 remakes the first release's scenes byte for byte.
+        #[arg(long, default_value_t = GeneratorVersion::LATEST)]
+        generator_version: GeneratorVersion,
+        /// Scenes are made on this many threads (default: every core); the files are the
+        /// same whatever the number.
+        #[arg(long)]
+        workers: Option<usize>,
         #[arg(long, default_value_t = SplitCounts::default().train)]
         train: usize,
         #[arg(long, default_value_t = SplitCounts::default().validation)]
@@ -57,10 +75,13 @@ enum Command {
 fn main() {
     let result = match Cli::parse().command {
         Command::Build { out, cache } => gog_corpus::assemble::build(&out, &cache),
+        Command::Backgrounds { out, cache } => backgrounds(&out, &cache),
         Command::Scenes {
             corpus,
             out,
             seed,
+            generator_version,
+            workers,
             train,
             validation,
             test,
@@ -68,6 +89,8 @@ fn main() {
             &corpus,
             &out,
             seed,
+            generator_version,
+            workers.unwrap_or_else(every_core),
             SplitCounts {
                 train,
                 validation,
@@ -82,16 +105,35 @@ fn main() {
     }
 }
 
+fn every_core() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn backgrounds(out: &std::path::Path, cache: &std::path::Path) -> anyhow::Result<()> {
+    let listing = gog_corpus::backgrounds::write(cache, out)?;
+    eprintln!(
+        "backgrounds: wrote {} photos to {}",
+        listing.len(),
+        out.display()
+    );
+    Ok(())
+}
+
 fn scenes(
     corpus: &std::path::Path,
     out: &std::path::Path,
     seed: u64,
+    version: GeneratorVersion,
+    workers: usize,
     counts: SplitCounts,
 ) -> anyhow::Result<()> {
     let bundle = gog_search::Bundle::open_dir(corpus)?;
     let backgrounds =
         gog_scenes::background::load_dir(&corpus.join(gog_corpus::assemble::BACKGROUNDS_DIR))?;
-    let summary = Generator::new(&bundle, &backgrounds, seed)?.write(out, counts)?;
+    let started = Instant::now();
+    let summary =
+        Generator::of_version(&bundle, &backgrounds, seed, version)?.write(out, counts, workers)?;
+    let seconds = started.elapsed().as_secs_f64();
     for (split, categories) in &summary.scenes {
         let listed: Vec<String> = categories
             .iter()
@@ -99,7 +141,12 @@ fn scenes(
             .collect();
         eprintln!("scenes: {split}: {}", listed.join(", "));
     }
-    eprintln!("scenes: wrote {}", out.display());
+    let made = counts.train + counts.validation + counts.test;
+    eprintln!(
+        "scenes: wrote {} (generator version {version}, {made} scenes in {seconds:.1} s on {workers} threads, {:.1} scenes/s)",
+        out.display(),
+        made as f64 / seconds
+    );
     Ok(())
 }
 
@@ -127,8 +174,11 @@ fn made_up(out: &std::path::Path) -> anyhow::Result<()> {
         validation: 0,
         test: MADE_UP_TEST_SCENES,
     };
-    Generator::new(&bundle, &backgrounds, gog_scenes::generate::DEFAULT_SEED)?
-        .write(&out.join(SCENES_DIR), counts)?;
+    Generator::new(&bundle, &backgrounds, gog_scenes::generate::DEFAULT_SEED)?.write(
+        &out.join(SCENES_DIR),
+        counts,
+        every_core(),
+    )?;
     eprintln!("made-up bundle: wrote {}", out.display());
     Ok(())
 }

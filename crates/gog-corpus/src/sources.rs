@@ -76,6 +76,23 @@ pub const SCIKIT_IMAGE: Pinned = Pinned {
     licence: "BSD-3-Clause (code); each sample photo its own",
 };
 
+/// Sample photos used as scene backgrounds (not part of the bundle). A platform wheel, since
+/// matplotlib publishes no pure one; only its sample data is read.
+pub const MATPLOTLIB: Pinned = Pinned {
+    package: "pypi:matplotlib@3.11.2",
+    url: "https://files.pythonhosted.org/packages/b8/90/2b3fd67ee273163faeda6d514be70b5596eaa0fd77b60ffc294ad0b34f5f/matplotlib-3.11.2-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    sha256: "df4f7784aca81a94f254c0a2767d592ee25f407e488f5fa7203e51093fb6ca27",
+    licence: "PSF-based Matplotlib licence (code); each sample photo its own",
+};
+
+/// Sample photos used as scene backgrounds (not part of the bundle), as [`MATPLOTLIB`].
+pub const SCIKIT_LEARN: Pinned = Pinned {
+    package: "pypi:scikit-learn@1.7.2",
+    url: "https://files.pythonhosted.org/packages/5c/d0/0c577d9325b05594fdd33aa970bf53fb673f051a45496842caee13cfd7fe/scikit_learn-1.7.2-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    sha256: "e5bf3d930aee75a65478df91ac1225ff89cd28e9ac7bd1196853a9229b6adb0b",
+    licence: "BSD-3-Clause (code); each sample photo its own",
+};
+
 /// Every archive the bundle is built from, in the order they are fetched.
 pub const ALL: [Pinned; 5] = [
     FLAG_ICONS,

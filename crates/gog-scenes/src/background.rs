@@ -1,4 +1,4 @@
-//! Background photos: public-domain and CC0 sample photos that `cargo xtask corpus` writes to
+//! Background photos: permissively licensed sample photos that `cargo xtask corpus` writes to
 //! `corpus/backgrounds/` with a listing. They are only for making scenes, so they stay out of
 //! the bundle the browser downloads.
 
@@ -25,6 +25,14 @@ pub struct BackgroundEntry {
     pub path: String,
     pub licence: String,
     pub attribution: String,
+    /// The first generator version that lays scenes on it, so that a version's scenes stay the
+    /// same when later photos join the listing (listings from before it existed: 1).
+    #[serde(default = "first_version")]
+    pub since_version: u32,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 /// A decoded background photo.
@@ -32,6 +40,8 @@ pub struct BackgroundEntry {
 pub struct Background {
     pub name: String,
     pub image: RgbImage,
+    /// As [`BackgroundEntry::since_version`].
+    pub since_version: u32,
 }
 
 /// Reads the listing in `dir` and decodes every photo it names, in the listing's order.
@@ -67,6 +77,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Background>, SceneError> {
             Ok(Background {
                 name: entry.name,
                 image,
+                since_version: entry.since_version,
             })
         })
         .collect()
@@ -81,6 +92,7 @@ pub fn gradients(count: usize) -> Vec<Background> {
             image: RgbImage::from_fn(640, 480, |x, y| {
                 image::Rgb([(x / 3) as u8, (y / 2) as u8, ((60 + 100 * i) % 256) as u8])
             }),
+            since_version: 1,
         })
         .collect()
 }

@@ -6,6 +6,8 @@ pub enum SceneError {
     /// The corpus has no entity that a category needs in this split.
     #[error("the {split} split has no {what}: the corpus is too small for GoG-Offline")]
     EmptyPool { split: Split, what: &'static str },
+    #[error("unknown generator version {0:?}: versions are 1 and 2")]
+    UnknownVersion(String),
     #[error("no background photos: {0}")]
     NoBackgrounds(String),
     #[error("{what} is not a usable picture: {reason}")]

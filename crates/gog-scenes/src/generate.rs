@@ -1,13 +1,15 @@
 //! The seeded generator. Every scene draws from its own random stream, derived from the seed,
-//! the split and the scene's number, so any scene can be made alone and the same seed always
-//! gives the same JPEG bytes and the same records.
+//! the split and the scene's number, so any scene can be made alone, scenes can be made in any
+//! order or in parallel, and the same seed and version always give the same JPEG bytes and
+//! the same records.
+//!
+//! A scene is composed first — every random choice, in a fixed order — and drawn after. The
+//! order is version 1's: what later versions added draws nothing under version 1's parameters.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Write as _};
-use std::path::Path;
 
 use gog_search::Bundle;
-use gog_search::corpus::{Entity, EntityKind};
+use gog_search::corpus::Entity;
 use image::RgbImage;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -16,19 +18,22 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::background::Background;
-use crate::layout::{self, MAX_PICTURES, Rect};
-use crate::question::{self, Asked, COUNTRY_FACTS, Subject};
-use crate::record::{Category, Pictured, Record, Reference};
-use crate::{SceneError, Split, render};
-
-/// Bumped whenever the same seed would give different scenes.
-pub const GENERATOR_VERSION: u32 = 1;
+use crate::composition::{Composition, Print};
+use crate::layout::{self, Placement, Sizing};
+use crate::look::Look;
+use crate::params::Params;
+use crate::pool::Pool;
+use crate::question::{self, Asked, COUNTRY_FACTS, TextFact};
+use crate::record::{Category, Pictured, Record};
+use crate::refer::{self, Shown};
+use crate::render::Backdrop;
+use crate::render::photo::PhotoWindow;
+use crate::render::synthetic::{Pattern, Synthetic};
+use crate::version::GeneratorVersion;
+use crate::{SceneError, Split, draw, overlap, phrasing};
 
 /// The seed `cargo xtask corpus` makes the splits with (the paper's arXiv number).
 pub const DEFAULT_SEED: u64 = 260_113_942;
-
-/// JPEG quality of the scenes: high enough that compression is not what a search must survive.
-const SCENE_QUALITY: u8 = 88;
 
 /// Categories repeat in this order, so every split has them in the same proportions: 10 %
 /// no-search, 20 % glance, 35 % gaze, 20 % text, 15 % multi-hop.
@@ -40,8 +45,9 @@ const SCHEDULE: [Category; 20] = {
     ]
 };
 
-/// A picture is the largest (or smallest) for a question only by this margin in area.
-const SIZE_MARGIN: f64 = 1.3;
+/// Placements tried with pictures spilling past their cells before settling for cells alone,
+/// where pictures never overlap.
+const SPILLING_TRIES: usize = 8;
 
 /// How many scenes each split gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,123 +84,215 @@ pub struct Scene {
     pub jpeg: Vec<u8>,
 }
 
-/// Which entities a split may picture, by what questions they allow.
-#[derive(Debug, Default)]
-struct Pool {
-    by_kind: BTreeMap<EntityKind, Vec<usize>>,
-    /// Flags with at least one country fact.
-    flags_with_facts: Vec<usize>,
-    /// Monuments with a country whose flag has at least one country fact.
-    located_monuments: Vec<usize>,
-}
-
 /// Makes GoG-Offline scenes from a corpus bundle and background photos.
 #[derive(Debug)]
 pub struct Generator<'a> {
-    bundle: &'a Bundle,
-    backgrounds: &'a [Background],
-    seed: u64,
+    pub(crate) bundle: &'a Bundle,
+    /// The photos this version lays scenes on, in the listing's order.
+    photos: Vec<&'a Background>,
+    pub(crate) seed: u64,
+    pub(crate) version: GeneratorVersion,
     pools: BTreeMap<Split, Pool>,
     /// Country name → its flag entity, where multi-hop questions find the second fact.
     countries: HashMap<&'a str, usize>,
 }
 
-/// What `write` made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    pub generator_version: u32,
-    pub seed: u64,
-    pub corpus_version: String,
-    /// Split → category → scenes.
-    pub scenes: BTreeMap<Split, BTreeMap<Category, usize>>,
-}
-
 impl<'a> Generator<'a> {
+    /// A generator of the latest version.
     pub fn new(
         bundle: &'a Bundle,
         backgrounds: &'a [Background],
         seed: u64,
     ) -> Result<Self, SceneError> {
-        if backgrounds.is_empty() {
-            return Err(SceneError::NoBackgrounds("none given".into()));
-        }
-        let countries: HashMap<&str, usize> = bundle
-            .entities
+        Self::of_version(bundle, backgrounds, seed, GeneratorVersion::LATEST)
+    }
+
+    /// A generator of `version`; it lays scenes only on the photos that version knows.
+    pub fn of_version(
+        bundle: &'a Bundle,
+        backgrounds: &'a [Background],
+        seed: u64,
+        version: GeneratorVersion,
+    ) -> Result<Self, SceneError> {
+        let photos: Vec<&Background> = backgrounds
             .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind == EntityKind::Flag && !question::text_facts(e).is_empty())
-            .map(|(i, e)| (question::answer_name(e), i))
+            .filter(|b| b.since_version <= version.number())
             .collect();
-        let mut pools: BTreeMap<Split, Pool> = BTreeMap::new();
-        for (i, entity) in bundle.entities.iter().enumerate() {
-            let pool = pools.entry(Split::of(&entity.id)).or_default();
-            pool.by_kind.entry(entity.kind).or_default().push(i);
-            match entity.kind {
-                EntityKind::Flag if !question::text_facts(entity).is_empty() => {
-                    pool.flags_with_facts.push(i);
-                }
-                EntityKind::Monument
-                    if entity
-                        .facts
-                        .get("country")
-                        .is_some_and(|c| countries.contains_key(c.as_str())) =>
-                {
-                    pool.located_monuments.push(i);
-                }
-                _ => {}
-            }
+        if photos.is_empty() {
+            return Err(SceneError::NoBackgrounds(format!(
+                "none given for generator version {version}"
+            )));
         }
+        let (pools, countries) = Pool::all(&bundle.entities);
         Ok(Generator {
             bundle,
-            backgrounds,
+            photos,
             seed,
+            version,
             pools,
             countries,
         })
     }
 
-    /// Scene number `index` of `split`.
+    /// Scene number `index` of `split`, drawn and encoded.
     pub fn scene(&self, split: Split, index: usize) -> Result<Scene, SceneError> {
+        let composition = self.compose(split, index)?;
+        let jpeg = composition.encode()?;
+        Ok(Scene {
+            record: composition.record,
+            jpeg,
+        })
+    }
+
+    /// Every choice of scene number `index` of `split`, not yet drawn.
+    pub fn compose(&self, split: Split, index: usize) -> Result<Composition<'_>, SceneError> {
+        let params = self.version.params();
         let mut rng = ChaCha8Rng::from_seed(
             Sha256::digest(format!("gog-offline/{}/{split}/{index}", self.seed)).into(),
         );
+        let rng = &mut rng;
         let pool = self.pools.get(&split).ok_or(SceneError::EmptyPool {
             split,
             what: "entities",
         })?;
         let category = SCHEDULE[index % SCHEDULE.len()];
-        let count = match category {
-            Category::Glance => 1,
-            Category::Gaze => rng.random_range(2..=MAX_PICTURES),
-            _ => rng.random_range(1..=MAX_PICTURES),
-        };
-        let target = match category {
-            Category::NoSearch => None,
-            Category::Glance | Category::Gaze => Some(any_entity(pool, split, &mut rng)?),
-            Category::Text => {
-                let mut choices = vec![&pool.flags_with_facts, &pool.located_monuments];
-                choices.retain(|c| !c.is_empty());
-                let from = choices.choose(&mut rng).ok_or(SceneError::EmptyPool {
-                    split,
-                    what: "entity with facts",
-                })?;
-                from.choose(&mut rng).copied()
+        let canvas = params.canvas.draw(rng);
+        // A scene cannot picture more distinct entities than its split has.
+        let most = params.max_pictures.min(pool.len()).max(1);
+        let (count, small) = match category {
+            Category::Glance => (1, false),
+            Category::Gaze if most < 2 || draw::chance(rng, params.lone_gaze) => (1, true),
+            Category::Gaze => (rng.random_range(2..=most), false),
+            _ => {
+                let count = rng.random_range(1..=most);
+                (count, count == 1 && draw::chance(rng, params.small_lone))
             }
-            Category::MultiHop => Some(*pool.located_monuments.choose(&mut rng).ok_or(
-                SceneError::EmptyPool {
-                    split,
-                    what: "monument with a country",
-                },
-            )?),
         };
+        let target = self.target(category, pool, split, rng)?;
+        let chosen = self.others(target, count, pool, split, rng)?;
+        let target_slot = target.and_then(|t| chosen.iter().position(|&c| c == t));
+        let entities: Vec<&Entity> = chosen.iter().map(|&i| &self.bundle.entities[i]).collect();
 
+        let looks: Vec<Look> = (0..count).map(|_| Look::draw(&params.looks, rng)).collect();
+        let pictures = entities
+            .iter()
+            .map(|entity| self.picture(entity))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sizing = match (count, small) {
+            (1, true) => params.small,
+            (1, false) => params.lone,
+            _ => params.several,
+        };
+        let cells = layout::cells(count, canvas);
+        let sizes: Vec<(u32, u32)> = pictures.iter().map(|p| p.dimensions()).collect();
+        let placements = arrange(params, canvas, &cells, &sizes, &looks, sizing, rng);
+
+        let no_facts = || SceneError::EmptyPool {
+            split,
+            what: "entity with facts",
+        };
+        let (reference, subject, asked) = match target_slot {
+            None => (None, None, question::count(count)),
+            Some(slot) => {
+                let shown: Vec<Shown> = entities
+                    .iter()
+                    .zip(&placements)
+                    .zip(&cells)
+                    .map(|((&entity, placement), cell)| Shown {
+                        entity,
+                        outer: placement.outer,
+                        position: cell.position,
+                    })
+                    .collect();
+                let (reference, subject) = refer::choose(&shown, slot, params.by_kind, rng);
+                let entity = entities[slot];
+                let asked = match category {
+                    Category::Text => {
+                        let facts = question::text_facts(entity);
+                        let fact = facts.choose(rng).ok_or_else(no_facts)?;
+                        question::fact(entity, *fact)
+                    }
+                    Category::MultiHop => self.multi_hop(entity, rng),
+                    _ => Some(question::identity(entity)),
+                };
+                (
+                    Some(reference),
+                    Some((subject, entity.kind)),
+                    asked.ok_or_else(no_facts)?,
+                )
+            }
+        };
+        let wording = phrasing::pick(asked.template, params.phrasing, rng);
+
+        let backdrop = self.backdrop(params, canvas, rng)?;
+
+        let id = format!("{split}-{index:05}");
+        let Asked {
+            answer,
+            aliases,
+            evidence,
+            ..
+        } = asked;
+        let record = Record {
+            image: format!("images/{id}.jpg"),
+            id,
+            split,
+            width: canvas.0,
+            height: canvas.1,
+            question: phrasing::fill(wording, subject),
+            answer,
+            aliases,
+            category,
+            entities: entities
+                .iter()
+                .zip(&placements)
+                .map(|(entity, placement)| Pictured {
+                    entity: entity.id.clone(),
+                    title: entity.title.clone(),
+                    bbox_2d: placement.outer.corners(),
+                })
+                .collect(),
+            target: target_slot,
+            reference,
+            evidence,
+            background: backdrop.name(),
+        };
+        let prints = pictures
+            .into_iter()
+            .zip(placements)
+            .zip(looks)
+            .map(|((picture, placement), look)| Print {
+                picture,
+                placement,
+                look,
+            })
+            .collect();
+        Ok(Composition {
+            record,
+            wording,
+            canvas,
+            backdrop,
+            prints,
+        })
+    }
+
+    /// `target` (if any) and other entities of the split, `count` distinct ones in all, in
+    /// drawing order.
+    fn others(
+        &self,
+        target: Option<usize>,
+        count: usize,
+        pool: &Pool,
+        split: Split,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<usize>, SceneError> {
         let mut chosen: Vec<usize> = target.into_iter().collect();
-        // A split's pool may be smaller than a scene; give up drawing after enough tries.
+        // Kinds are drawn first, so distinct entities may take a few tries.
         for _ in 0..64 {
             if chosen.len() == count {
                 break;
             }
-            let other = any_entity(pool, split, &mut rng)?;
+            let other = pool.any(split, rng)?;
             if !chosen.contains(&other) {
                 chosen.push(other);
             }
@@ -205,222 +303,121 @@ impl<'a> Generator<'a> {
                 what: "enough distinct entities",
             });
         }
-        chosen.shuffle(&mut rng);
-        let target_slot = target.and_then(|t| chosen.iter().position(|&c| c == t));
+        chosen.shuffle(rng);
+        Ok(chosen)
+    }
 
-        let cells = layout::cells(count);
-        let scale = if count == 1 {
-            (0.55, 0.95)
+    /// An entity's thumbnail, decoded.
+    fn picture(&self, entity: &Entity) -> Result<RgbImage, SceneError> {
+        gog_search::image::decode(self.bundle.thumbnail(entity)).map_err(|e| SceneError::Picture {
+            what: entity.id.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// What the pictures are laid on: a background made from the seed, or a window of one of
+    /// this version's photos.
+    fn backdrop(
+        &self,
+        params: &Params,
+        canvas: (u32, u32),
+        rng: &mut impl Rng,
+    ) -> Result<Backdrop<'a>, SceneError> {
+        Ok(if draw::chance(rng, params.synthetic) {
+            Backdrop::Synthetic(Synthetic {
+                pattern: draw::one_of(rng, &Pattern::ALL),
+                seed: rng.random(),
+            })
         } else {
-            (0.45, 0.95)
-        };
-        let mut pictures = Vec::with_capacity(count);
-        for (&entity, cell) in chosen.iter().zip(&cells) {
-            let entity = &self.bundle.entities[entity];
-            let decoded =
-                gog_search::image::decode(self.bundle.thumbnail(entity)).map_err(|e| {
-                    SceneError::Picture {
-                        what: entity.id.clone(),
-                        reason: e.to_string(),
-                    }
+            let photo = self
+                .photos
+                .choose(rng)
+                .ok_or_else(|| SceneError::NoBackgrounds("none given".into()))?;
+            Backdrop::Photo(PhotoWindow::draw(
+                photo,
+                canvas,
+                params.photo_share,
+                params.mirror,
+                rng,
+            ))
+        })
+    }
+
+    /// The entity a question of `category` asks about; none for counting.
+    fn target(
+        &self,
+        category: Category,
+        pool: &Pool,
+        split: Split,
+        rng: &mut impl Rng,
+    ) -> Result<Option<usize>, SceneError> {
+        Ok(match category {
+            Category::NoSearch => None,
+            Category::Glance | Category::Gaze => Some(pool.any(split, rng)?),
+            Category::Text => {
+                let mut choices = vec![&pool.flags_with_facts, &pool.located_monuments];
+                choices.retain(|c| !c.is_empty());
+                let from = choices.choose(rng).ok_or(SceneError::EmptyPool {
+                    split,
+                    what: "entity with facts",
                 })?;
-            let framed = layout::place(cell.rect, decoded.dimensions(), scale, &mut rng);
-            pictures.push((entity, decoded, framed, cell.position));
-        }
-
-        let no_facts = || SceneError::EmptyPool {
-            split,
-            what: "entity with facts",
-        };
-        let (reference, asked) = match target_slot {
-            None => (None, question::count(count)),
-            Some(slot) => {
-                let (reference, subject) = subject_for(&pictures, slot, &mut rng);
-                let entity = pictures[slot].0;
-                let asked = match category {
-                    Category::Text => {
-                        let facts = question::text_facts(entity);
-                        let fact = facts.choose(&mut rng).ok_or_else(no_facts)?;
-                        question::fact(&subject, entity, fact)
-                    }
-                    Category::MultiHop => self.multi_hop(&subject, entity, &mut rng),
-                    _ => Some(question::identity(&subject, entity)),
-                };
-                (Some(reference), asked.ok_or_else(no_facts)?)
+                from.choose(rng).copied()
             }
-        };
-
-        let background = self
-            .backgrounds
-            .choose(&mut rng)
-            .ok_or_else(|| SceneError::NoBackgrounds("none given".into()))?;
-        let mut canvas = render::background(&background.image, &mut rng);
-        for (_, decoded, framed, _) in &pictures {
-            render::picture(&mut canvas, decoded, *framed);
-        }
-        let id = format!("{split}-{index:05}");
-        let jpeg = encode(&canvas).map_err(|reason| SceneError::Encode {
-            id: id.clone(),
-            reason,
-        })?;
-        let Asked {
-            question,
-            answer,
-            aliases,
-            evidence,
-        } = asked;
-        let record = Record {
-            image: format!("images/{id}.jpg"),
-            id,
-            split,
-            width: canvas.width(),
-            height: canvas.height(),
-            question,
-            answer,
-            aliases,
-            category,
-            entities: pictures
-                .iter()
-                .map(|(entity, _, framed, _)| Pictured {
-                    entity: entity.id.clone(),
-                    title: entity.title.clone(),
-                    bbox_2d: framed.corners(),
-                })
-                .collect(),
-            target: target_slot,
-            reference,
-            evidence,
-            background: background.name.clone(),
-        };
-        Ok(Scene { record, jpeg })
+            Category::MultiHop => Some(*pool.located_monuments.choose(rng).ok_or(
+                SceneError::EmptyPool {
+                    split,
+                    what: "monument with a country",
+                },
+            )?),
+        })
     }
 
     /// A multi-hop question about `monument`: a fact of the country it stands in.
-    fn multi_hop(&self, subject: &Subject, monument: &Entity, rng: &mut impl Rng) -> Option<Asked> {
+    fn multi_hop(&self, monument: &Entity, rng: &mut impl Rng) -> Option<Asked> {
         let country = &self.bundle.entities[*self
             .countries
             .get(monument.facts.get("country")?.as_str())?];
-        let facts: Vec<&str> = COUNTRY_FACTS
-            .iter()
-            .map(|(fact, _, _)| *fact)
-            .filter(|fact| question::text_facts(country).contains(fact))
+        let offered = question::text_facts(country);
+        let facts: Vec<_> = COUNTRY_FACTS
+            .into_iter()
+            .filter(|fact| offered.contains(&TextFact::OfCountry(*fact)))
             .collect();
-        question::multi_hop(subject, monument, country, facts.choose(rng)?)
-    }
-
-    /// Writes every split into `out` (replacing it): `images/`, `{split}.jsonl`, and
-    /// `gog-offline.json` describing the run.
-    pub fn write(&self, out: &Path, counts: SplitCounts) -> Result<Summary, SceneError> {
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| SceneError::Io { path, source }
-        };
-        if out.exists() {
-            std::fs::remove_dir_all(out).map_err(io(out))?;
-        }
-        let images = out.join("images");
-        std::fs::create_dir_all(&images).map_err(io(&images))?;
-        let mut summary = Summary {
-            generator_version: GENERATOR_VERSION,
-            seed: self.seed,
-            corpus_version: self.bundle.manifest.corpus_version.clone(),
-            scenes: BTreeMap::new(),
-        };
-        for split in Split::ALL {
-            let mut lines = Vec::new();
-            for index in 0..counts.of(split) {
-                let Scene { record, jpeg } = self.scene(split, index)?;
-                let path = out.join(&record.image);
-                std::fs::write(&path, &jpeg).map_err(io(&path))?;
-                *summary
-                    .scenes
-                    .entry(split)
-                    .or_default()
-                    .entry(record.category)
-                    .or_default() += 1;
-                serde_json::to_writer(&mut lines, &record).expect("a record serialises");
-                lines.write_all(b"\n").expect("writing to a Vec");
-            }
-            let path = out.join(format!("{split}.jsonl"));
-            std::fs::write(&path, lines).map_err(io(&path))?;
-        }
-        let path = out.join("gog-offline.json");
-        let meta = serde_json::to_vec_pretty(&summary).expect("a summary serialises");
-        std::fs::write(&path, meta).map_err(io(&path))?;
-        Ok(summary)
+        question::multi_hop(monument, country, *facts.choose(rng)?)
     }
 }
 
-/// Any entity of the split: a kind first, then one of that kind, so that the few monuments and
-/// animals appear as often as the thousands of logos.
-fn any_entity(pool: &Pool, split: Split, rng: &mut impl Rng) -> Result<usize, SceneError> {
-    let kinds: Vec<&Vec<usize>> = pool.by_kind.values().filter(|v| !v.is_empty()).collect();
-    kinds
-        .choose(rng)
-        .and_then(|entities| entities.choose(rng))
-        .copied()
-        .ok_or(SceneError::EmptyPool {
-            split,
-            what: "entities",
-        })
-}
-
-/// How the question names the picture in `slot`: "the image" when it is alone, otherwise its
-/// position, or its size or colour when those single it out.
-fn subject_for(
-    pictures: &[(&Entity, RgbImage, Rect, &'static str)],
-    slot: usize,
+/// Places every picture in its cell. Pictures may spill past their cells as `params` allow, as
+/// long as no picture is hidden more than `params.max_hidden` by those drawn after it; after
+/// [`SPILLING_TRIES`] failed tries they keep to their cells, where they cannot overlap.
+fn arrange(
+    params: &Params,
+    canvas: (u32, u32),
+    cells: &[layout::Cell],
+    sizes: &[(u32, u32)],
+    looks: &[Look],
+    sizing: Sizing,
     rng: &mut impl Rng,
-) -> (Reference, Subject) {
-    if pictures.len() == 1 {
-        return (Reference::Whole, Subject::Picture("The image".into()));
-    }
-    let (entity, _, framed, position) = &pictures[slot];
-    let mut choices = vec![(
-        Reference::Position,
-        Subject::Picture(format!("The picture {position}")),
-    )];
-    let area = framed.area() as f64;
-    let others = || {
-        pictures
+) -> Vec<Placement> {
+    let mut attempt = |spill: f64| -> Vec<Placement> {
+        cells
             .iter()
-            .enumerate()
-            .filter(move |(i, _)| *i != slot)
-            .map(|(_, p)| p)
-    };
-    if others().all(|(_, _, r, _)| area >= SIZE_MARGIN * r.area() as f64) {
-        choices.push((
-            Reference::Size,
-            Subject::Picture("The largest picture".into()),
-        ));
-    } else if others().all(|(_, _, r, _)| area * SIZE_MARGIN <= r.area() as f64) {
-        choices.push((
-            Reference::Size,
-            Subject::Picture("The smallest picture".into()),
-        ));
-    }
-    let colour = |e: &Entity| {
-        (e.kind == EntityKind::Logo)
-            .then(|| {
-                e.facts
-                    .get("brand colour")
-                    .and_then(|c| question::colour_name(c))
+            .zip(sizes)
+            .zip(looks)
+            .map(|((cell, &size), look)| {
+                layout::place(cell.rect, canvas, size, look, sizing, spill, rng)
             })
-            .flatten()
+            .collect()
     };
-    if let Some(name) = colour(entity)
-        && others().all(|(other, ..)| colour(other) != Some(name))
-    {
-        choices.push((Reference::Colour, Subject::Colour(name)));
+    let visible = |placements: &[Placement]| {
+        let boxes: Vec<_> = placements.iter().map(|p| p.outer).collect();
+        (0..boxes.len())
+            .all(|i| overlap::hidden_share(boxes[i], &boxes[i + 1..]) <= params.max_hidden)
+    };
+    for _ in 0..SPILLING_TRIES {
+        let placements = attempt(params.spill);
+        if visible(&placements) || params.spill == 0.0 {
+            return placements;
+        }
     }
-    let at = rng.random_range(0..choices.len());
-    choices.swap_remove(at)
-}
-
-fn encode(canvas: &RgbImage) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut out), SCENE_QUALITY)
-        .encode_image(canvas)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    attempt(0.0)
 }

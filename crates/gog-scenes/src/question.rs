@@ -1,51 +1,77 @@
-//! Questions, answers and evidence, all drawn from entity facts: nothing is written per entity.
+//! Answers and evidence, all drawn from entity facts: nothing is written per entity.
 //!
-//! A question first names the picture ("The picture on the left shows a monument."), then asks
-//! about it. What it asks decides the category: the entity itself (glance, gaze), one of its
+//! What a question asks decides its category: the entity itself (glance, gaze), one of its
 //! facts (text), or a fact of the entity one of its facts names (multi-hop: a monument's
-//! country, then that country's capital from the country's flag).
+//! country, then that country's capital from the country's flag). How it is worded is
+//! [`crate::phrasing`]'s business; this module fixes what it asks and what answers it.
 
 use gog_search::corpus::{Entity, EntityKind};
 
 use crate::record::Evidence;
 
-/// Facts of a country (a flag entity) that questions ask about, with how to ask them about
-/// "that country" and about "the country it stands in".
-pub const COUNTRY_FACTS: [(&str, &str, &str); 3] = [
-    (
-        "capital",
-        "What is the capital of that country?",
-        "What is the capital of the country it stands in?",
-    ),
-    (
-        "currency",
-        "Which currency is used in that country?",
-        "Which currency is used in the country it stands in?",
-    ),
-    (
-        "continent",
-        "On which continent is that country?",
-        "On which continent is the country it stands in?",
-    ),
+/// Facts of a country (a flag entity) that questions ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountryFact {
+    Capital,
+    Currency,
+    Continent,
+}
+
+/// Every [`CountryFact`], in the order questions draw them from.
+pub const COUNTRY_FACTS: [CountryFact; 3] = [
+    CountryFact::Capital,
+    CountryFact::Currency,
+    CountryFact::Continent,
 ];
 
-/// A question with its answer.
+impl CountryFact {
+    /// The fact's key in a flag entity's facts.
+    pub fn key(self) -> &'static str {
+        match self {
+            CountryFact::Capital => "capital",
+            CountryFact::Currency => "currency",
+            CountryFact::Continent => "continent",
+        }
+    }
+}
+
+/// A fact a text question asks of a pictured entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFact {
+    /// A flag's country's capital, currency or continent.
+    OfCountry(CountryFact),
+    /// The country a monument stands in.
+    MonumentCountry,
+}
+
+impl TextFact {
+    pub fn key(self) -> &'static str {
+        match self {
+            TextFact::OfCountry(fact) => fact.key(),
+            TextFact::MonumentCountry => "country",
+        }
+    }
+}
+
+/// What a question asks, which picks its wordings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// What the pictured entity of this kind is.
+    Identity(EntityKind),
+    Fact(TextFact),
+    /// A fact of the country the pictured monument stands in.
+    MultiHop(CountryFact),
+    /// How many pictures there are.
+    Count,
+}
+
+/// A question's template with its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Asked {
-    pub question: String,
+    pub template: Template,
     pub answer: String,
     pub aliases: Vec<String>,
     pub evidence: Vec<Evidence>,
-}
-
-/// "a national flag", "a monument", …: how a question says what the picture shows.
-fn kind_phrase(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Flag => "a national flag",
-        EntityKind::Monument => "a monument",
-        EntityKind::Animal => "an animal",
-        EntityKind::Logo => "a logo",
-    }
 }
 
 /// The name a question expects for an entity: a flag's country, anything else's title.
@@ -70,43 +96,11 @@ fn identity_aliases(entity: &Entity, answer: &str) -> Vec<String> {
     aliases
 }
 
-/// How a question singles out the picture it asks about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subject {
-    /// A noun phrase for the picture: "The image", "The picture on the left", "The largest
-    /// picture".
-    Picture(String),
-    /// A logo named by its colour: "red".
-    Colour(&'static str),
-}
-
-/// The question's first sentence: "The picture on the left shows a monument.", "There is a
-/// red logo in the image."
-fn opening(subject: &Subject, entity: &Entity) -> String {
-    match subject {
-        Subject::Picture(picture) => format!("{picture} shows {}.", kind_phrase(entity.kind)),
-        Subject::Colour(colour) => {
-            let article = if colour.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                "an"
-            } else {
-                "a"
-            };
-            format!("There is {article} {colour} logo in the image.")
-        }
-    }
-}
-
 /// Asks what the pictured entity is.
-pub fn identity(subject: &Subject, entity: &Entity) -> Asked {
-    let ask = match entity.kind {
-        EntityKind::Flag => "Which country is it the flag of?",
-        EntityKind::Monument => "What is it called?",
-        EntityKind::Animal => "What animal is it?",
-        EntityKind::Logo => "Which brand is it?",
-    };
+pub fn identity(entity: &Entity) -> Asked {
     let answer = answer_name(entity).to_string();
     Asked {
-        question: format!("{} {ask}", opening(subject, entity)),
+        template: Template::Identity(entity.kind),
         aliases: identity_aliases(entity, &answer),
         answer,
         evidence: Vec::new(),
@@ -124,30 +118,32 @@ fn evidence(entity: &Entity, fact: &str) -> Option<Evidence> {
     })
 }
 
-/// The facts a text question may ask of an entity: those of [`COUNTRY_FACTS`] a flag has, or
-/// "country" for a monument that has one.
-pub fn text_facts(entity: &Entity) -> Vec<&'static str> {
+/// The facts a text question may ask of an entity: the [`COUNTRY_FACTS`] a flag has, or its
+/// country for a monument that has one.
+pub fn text_facts(entity: &Entity) -> Vec<TextFact> {
     match entity.kind {
         EntityKind::Flag => COUNTRY_FACTS
-            .iter()
-            .map(|(fact, _, _)| *fact)
-            .filter(|fact| evidence(entity, fact).is_some())
+            .into_iter()
+            .filter(|fact| evidence(entity, fact.key()).is_some())
+            .map(TextFact::OfCountry)
             .collect(),
-        EntityKind::Monument if evidence(entity, "country").is_some() => vec!["country"],
+        EntityKind::Monument if evidence(entity, "country").is_some() => {
+            vec![TextFact::MonumentCountry]
+        }
         _ => Vec::new(),
     }
 }
 
 /// Asks for one of the entity's facts (one of [`text_facts`]); `None` if it lacks it.
-pub fn fact(subject: &Subject, entity: &Entity, fact: &str) -> Option<Asked> {
-    let found = evidence(entity, fact)?;
-    let ask = match (entity.kind, fact) {
-        (EntityKind::Monument, "country") => "In which country is it?",
-        (EntityKind::Flag, _) => COUNTRY_FACTS.iter().find(|(f, _, _)| *f == fact)?.1,
-        _ => return None,
-    };
+pub fn fact(entity: &Entity, fact: TextFact) -> Option<Asked> {
+    let fits = matches!(
+        (entity.kind, fact),
+        (EntityKind::Flag, TextFact::OfCountry(_))
+            | (EntityKind::Monument, TextFact::MonumentCountry)
+    );
+    let found = evidence(entity, fact.key()).filter(|_| fits)?;
     Some(Asked {
-        question: format!("{} {ask}", opening(subject, entity)),
+        template: Template::Fact(fact),
         answer: found.value.clone(),
         aliases: Vec::new(),
         evidence: vec![found],
@@ -155,20 +151,14 @@ pub fn fact(subject: &Subject, entity: &Entity, fact: &str) -> Option<Asked> {
 }
 
 /// Asks for a fact of the country a monument stands in, found on that country's flag entity.
-pub fn multi_hop(
-    subject: &Subject,
-    monument: &Entity,
-    country: &Entity,
-    fact: &str,
-) -> Option<Asked> {
+pub fn multi_hop(monument: &Entity, country: &Entity, fact: CountryFact) -> Option<Asked> {
     let first = evidence(monument, "country")?;
     if answer_name(country) != first.value {
         return None;
     }
-    let second = evidence(country, fact)?;
-    let ask = COUNTRY_FACTS.iter().find(|(f, _, _)| *f == fact)?.2;
+    let second = evidence(country, fact.key())?;
     Some(Asked {
-        question: format!("{} {ask}", opening(subject, monument)),
+        template: Template::MultiHop(fact),
         answer: second.value.clone(),
         aliases: Vec::new(),
         evidence: vec![first, second],
@@ -177,9 +167,9 @@ pub fn multi_hop(
 
 /// Asks how many pictures the scene holds.
 pub fn count(pictures: usize) -> Asked {
-    const WORDS: [&str; 5] = ["zero", "one", "two", "three", "four"];
+    const WORDS: [&str; 6] = ["zero", "one", "two", "three", "four", "five"];
     Asked {
-        question: "How many framed pictures are placed on the photo?".into(),
+        template: Template::Count,
         answer: pictures.to_string(),
         aliases: WORDS
             .get(pictures)
@@ -236,15 +226,16 @@ pub fn colour_name(hex: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use gog_search::corpus::{Picture, Provenance, Span};
 
-    fn picture(np: &str) -> Subject {
-        Subject::Picture(np.into())
-    }
-
-    fn entity(id: &str, kind: EntityKind, title: &str, facts: &[(&str, &str)]) -> Entity {
+    pub(crate) fn entity(
+        id: &str,
+        kind: EntityKind,
+        title: &str,
+        facts: &[(&str, &str)],
+    ) -> Entity {
         Entity {
             id: id.into(),
             kind,
@@ -271,39 +262,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn questions_come_from_facts() {
-        let japan = entity(
+    pub(crate) fn japan() -> Entity {
+        entity(
             "flag:jp",
             EntityKind::Flag,
             "Flag of Japan",
             &[("country", "Japan"), ("capital", "Tokyo"), ("currency", "")],
-        );
-        let asked = identity(&picture("The picture on the left"), &japan);
-        assert_eq!(
-            asked.question,
-            "The picture on the left shows a national flag. Which country is it the flag of?"
-        );
-        assert_eq!(asked.answer, "Japan");
-        assert_eq!(asked.aliases, ["Nippon"]);
-        assert_eq!(text_facts(&japan), ["capital"]);
-        let capital = fact(&picture("The image"), &japan, "capital").unwrap();
-        assert_eq!(capital.answer, "Tokyo");
-        assert_eq!(capital.evidence[0].subject, "Japan");
-        assert_eq!(capital.evidence[0].page, "page:flag:jp");
-        assert!(fact(&picture("The image"), &japan, "currency").is_none());
+        )
+    }
 
-        let temple = entity(
+    pub(crate) fn kinkaku_ji() -> Entity {
+        entity(
             "monument:kinkaku-ji",
             EntityKind::Monument,
             "Kinkaku-ji",
             &[("country", "Japan")],
-        );
-        let hop = multi_hop(&picture("The largest picture"), &temple, &japan, "capital").unwrap();
-        assert_eq!(
-            hop.question,
-            "The largest picture shows a monument. What is the capital of the country it stands in?"
-        );
+        )
+    }
+
+    #[test]
+    fn answers_come_from_facts() {
+        let japan = japan();
+        let asked = identity(&japan);
+        assert_eq!(asked.template, Template::Identity(EntityKind::Flag));
+        assert_eq!(asked.answer, "Japan");
+        assert_eq!(asked.aliases, ["Nippon"]);
+        let capital = TextFact::OfCountry(CountryFact::Capital);
+        assert_eq!(text_facts(&japan), [capital]);
+        let asked = fact(&japan, capital).unwrap();
+        assert_eq!(asked.answer, "Tokyo");
+        assert_eq!(asked.evidence[0].subject, "Japan");
+        assert_eq!(asked.evidence[0].page, "page:flag:jp");
+        assert!(fact(&japan, TextFact::OfCountry(CountryFact::Currency)).is_none());
+        assert!(fact(&japan, TextFact::MonumentCountry).is_none());
+
+        let temple = kinkaku_ji();
+        assert_eq!(text_facts(&temple), [TextFact::MonumentCountry]);
+        let hop = multi_hop(&temple, &japan, CountryFact::Capital).unwrap();
         assert_eq!(hop.answer, "Tokyo");
         let path: Vec<_> = hop.evidence.iter().map(|e| e.page.as_str()).collect();
         assert_eq!(path, ["page:monument:kinkaku-ji", "page:flag:jp"]);
@@ -313,18 +308,9 @@ mod tests {
             "Flag of France",
             &[("country", "France"), ("capital", "Paris")],
         );
-        assert!(multi_hop(&picture("The image"), &temple, &elsewhere, "capital").is_none());
+        assert!(multi_hop(&temple, &elsewhere, CountryFact::Capital).is_none());
         assert_eq!(count(3).aliases, ["three"]);
-        let logo = entity(
-            "logo:x",
-            EntityKind::Logo,
-            "X",
-            &[("brand colour", "#000000")],
-        );
-        assert_eq!(
-            identity(&Subject::Colour("black"), &logo).question,
-            "There is a black logo in the image. Which brand is it?"
-        );
+        assert_eq!(count(5).aliases, ["five"]);
     }
 
     #[test]

@@ -13,9 +13,10 @@ use crate::split::Split;
 pub enum Category {
     /// The answer is visible: counting the pictures.
     NoSearch,
-    /// One dominant picture: searching the whole image finds it.
+    /// One picture that fills most of the image: searching the whole image finds it.
     Glance,
-    /// Several pictures; the question names one by position, size or colour.
+    /// The question is about one of several pictures, named by position, size, colour or
+    /// kind, or about a lone picture too small for a search of the whole image to find.
     Gaze,
     /// A fact about a pictured entity that the image does not show.
     Text,
@@ -55,6 +56,8 @@ pub enum Reference {
     Size,
     /// "The red logo".
     Colour,
+    /// The only picture of its kind: "the flag".
+    Kind,
 }
 
 /// A picture in the scene.
@@ -63,7 +66,8 @@ pub struct Pictured {
     /// The corpus entity's id.
     pub entity: String,
     pub title: String,
-    /// `[x1, y1, x2, y2]` in the scene's pixels, frame included, end exclusive.
+    /// `[x1, y1, x2, y2]` in the scene's pixels, end exclusive: the axis-aligned box of what
+    /// was drawn, frame included, turned if the picture was.
     pub bbox_2d: [u32; 4],
 }
 
@@ -94,7 +98,7 @@ pub struct Record {
     /// Other answers that count as right (native names, alternative spellings, numbers as words).
     pub aliases: Vec<String>,
     pub category: Category,
-    /// Every picture, in drawing order.
+    /// Every picture, in drawing order: a later one may lie partly over an earlier one.
     pub entities: Vec<Pictured>,
     /// The index in `entities` of the picture the question asks about; none when it asks about
     /// the whole image (counting).
@@ -103,7 +107,7 @@ pub struct Record {
     /// The facts leading to the answer, in order; empty when the answer is the entity itself
     /// or visible.
     pub evidence: Vec<Evidence>,
-    /// The background photo's name.
+    /// The background photo's name, or `synthetic-` and the pattern of a made background.
     pub background: String,
 }
 
