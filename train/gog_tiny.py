@@ -28,6 +28,7 @@ PATCH_SIZE, MERGE_SIZE, TEMPORAL_PATCH_SIZE = 16, 2, 2
 IMAGE_MEAN = IMAGE_STD = (0.5, 0.5, 0.5)  # Qwen3-VL's normalisation
 ROPE_THETA = 1_000_000.0
 MAX_POSITIONS = 4096
+PROMPT_FAMILY = "gog_tiny"  # the compact prompts GoG-Tiny is trained and run on
 hf_logging.disable_progress_bar()  # save_pretrained's shard bar is noise in logs and tests
 
 MODEL_FILES = ["config.json", "model.safetensors", "preprocessor_config.json", "generation_config.json"]
@@ -127,6 +128,9 @@ def build_config(preset: Preset, ids: TokenIds, max_positions: int = MAX_POSITIO
         vision_end_token_id=ids.vision_end,
         tie_word_embeddings=True,
         dtype="float32",
+        # The runtime reads this to prompt the model as it was trained (the agent's
+        # prompts/gog_tiny/); transformers keeps it as a plain attribute.
+        gog_prompt_family=PROMPT_FAMILY,
     )
 
 

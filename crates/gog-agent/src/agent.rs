@@ -427,7 +427,7 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
                 match self.backend.search_text(query, k).await {
                     Ok(found) => {
                         self.last_pages = found.iter().map(|r| r.page.clone()).collect();
-                        let shown = text_results(query, &found);
+                        let shown = self.text_results(query, &found);
                         (request, SearchResults::Texts(found), shown)
                     }
                     Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
@@ -523,14 +523,17 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
             });
         }
         for (i, result) in found.iter().enumerate() {
+            let line = self.prompts.fill(
+                "image_result.txt",
+                &[
+                    ("rank", &(i + 1).to_string()),
+                    ("title", &result.title),
+                    ("similarity", &format!("{:.2}", result.score)),
+                    ("source", &result.source),
+                ],
+            );
             parts.push(Part::Text {
-                text: format!(
-                    "{}. {} (similarity {:.2}; {})\n",
-                    i + 1,
-                    result.title,
-                    result.score,
-                    result.source
-                ),
+                text: one_entry(&line),
             });
             if self.config.show_thumbnails
                 && let Some(picture) = result.thumbnail.as_deref().and_then(thumbnail)
@@ -540,22 +543,30 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
         }
         parts
     }
+
+    fn text_results(&self, query: &str, found: &[TextResult]) -> Vec<Part> {
+        let mut text = format!("Text search for \"{query}\":\n");
+        if found.is_empty() {
+            text.push_str("No results.\n");
+        }
+        for (i, result) in found.iter().enumerate() {
+            let entry = self.prompts.fill(
+                "text_result.txt",
+                &[
+                    ("rank", &(i + 1).to_string()),
+                    ("title", &result.title),
+                    ("snippet", &result.snippet),
+                ],
+            );
+            text.push_str(&one_entry(&entry));
+        }
+        vec![Part::Text { text }]
+    }
 }
 
-fn text_results(query: &str, found: &[TextResult]) -> Vec<Part> {
-    let mut text = format!("Text search for \"{query}\":\n");
-    if found.is_empty() {
-        text.push_str("No results.\n");
-    }
-    for (i, result) in found.iter().enumerate() {
-        text.push_str(&format!(
-            "{}. {}\n   {}\n",
-            i + 1,
-            result.title,
-            result.snippet
-        ));
-    }
-    vec![Part::Text { text }]
+/// A filled result template as one entry of a list: it ends with exactly one line break.
+fn one_entry(filled: &str) -> String {
+    format!("{}\n", filled.trim_end_matches('\n'))
 }
 
 /// Adjacent text parts joined, empty ones dropped.

@@ -1,5 +1,6 @@
 //! The prompts, as data files (`crates/gog-agent/prompts/`): shared ones in `common/`, and a
-//! directory per model family whose files take precedence (today only how boxes are written).
+//! directory per model family whose files take precedence: how Qwen-VL families write boxes,
+//! and GoG-Tiny's compact prompts (a small model's context is better spent on results).
 //! They are compiled in, so the browser has them, and can be replaced from a directory of the
 //! same layout (`gog ask --prompts DIR`) when the paper's authors publish theirs. Placeholders
 //! are `{name}`; any other brace is left alone (the tool schemas are JSON).
@@ -16,6 +17,10 @@ pub enum Family {
     Qwen2_5Vl,
     #[serde(rename = "qwen3_vl")]
     Qwen3Vl,
+    /// GoG's own small models: the Qwen3-VL architecture, trained on the compact prompts of
+    /// `prompts/gog_tiny/` (a checkpoint says so with `"gog_prompt_family": "gog_tiny"`).
+    #[serde(rename = "gog_tiny")]
+    GogTiny,
 }
 
 impl Family {
@@ -24,24 +29,42 @@ impl Family {
         match self {
             Family::Qwen2_5Vl => "qwen2_5_vl",
             Family::Qwen3Vl => "qwen3_vl",
+            Family::GogTiny => "gog_tiny",
         }
+    }
+
+    /// The architecture whose box convention the family follows.
+    pub fn box_family(self) -> Family {
+        match self {
+            Family::GogTiny => Family::Qwen3Vl,
+            other => other,
+        }
+    }
+
+    /// The family a checkpoint's `gog_prompt_family` names, if any.
+    pub fn from_prompt_family(name: &str) -> Option<Family> {
+        [Family::Qwen2_5Vl, Family::Qwen3Vl, Family::GogTiny]
+            .into_iter()
+            .find(|family| family.dir() == name)
     }
 }
 
 /// The prompt files, by name.
-pub const FILES: [&str; 8] = [
+pub const FILES: [&str; 10] = [
     "system.txt",
     "system_direct.txt",
     "system_full_search.txt",
     "question.txt",
     "tool_response.txt",
+    "image_result.txt",
+    "text_result.txt",
     "reflection.txt",
     "error.txt",
     "box_convention.txt",
 ];
 
 /// The compiled-in files: `(directory, name, text)`.
-const BUILT_IN: [(&str, &str, &str); 9] = [
+const BUILT_IN: [(&str, &str, &str); 15] = [
     (
         "common",
         "system.txt",
@@ -69,6 +92,16 @@ const BUILT_IN: [(&str, &str, &str); 9] = [
     ),
     (
         "common",
+        "image_result.txt",
+        include_str!("../prompts/common/image_result.txt"),
+    ),
+    (
+        "common",
+        "text_result.txt",
+        include_str!("../prompts/common/text_result.txt"),
+    ),
+    (
+        "common",
         "reflection.txt",
         include_str!("../prompts/common/reflection.txt"),
     ),
@@ -86,6 +119,26 @@ const BUILT_IN: [(&str, &str, &str); 9] = [
         "qwen3_vl",
         "box_convention.txt",
         include_str!("../prompts/qwen3_vl/box_convention.txt"),
+    ),
+    (
+        "gog_tiny",
+        "system.txt",
+        include_str!("../prompts/gog_tiny/system.txt"),
+    ),
+    (
+        "gog_tiny",
+        "box_convention.txt",
+        include_str!("../prompts/gog_tiny/box_convention.txt"),
+    ),
+    (
+        "gog_tiny",
+        "reflection.txt",
+        include_str!("../prompts/gog_tiny/reflection.txt"),
+    ),
+    (
+        "gog_tiny",
+        "image_result.txt",
+        include_str!("../prompts/gog_tiny/image_result.txt"),
     ),
 ];
 
@@ -155,13 +208,34 @@ impl Prompts {
         gog_search::bundle::sha256_hex(&json)
     }
 
-    /// File `name` with its placeholders filled.
+    /// File `name` with its placeholders filled in one pass, so a value that itself looks like
+    /// a placeholder (a web page's title, say) is kept as it is.
     pub fn fill(&self, name: &str, values: &[(&str, &str)]) -> String {
-        let mut text = self.files.get(name).cloned().unwrap_or_default();
-        for (key, value) in values {
-            text = text.replace(&format!("{{{key}}}"), value);
+        let template = self.files.get(name).map_or("", String::as_str);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let filled = values.iter().find_map(|(key, value)| {
+                after
+                    .strip_prefix(key)
+                    .and_then(|tail| tail.strip_prefix('}'))
+                    .map(|tail| (value, tail))
+            });
+            match filled {
+                Some((value, tail)) => {
+                    out.push_str(value);
+                    rest = tail;
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
-        text
+        out.push_str(rest);
+        out
     }
 
     /// How this family writes boxes, for an image the model sees as `convention` says.
@@ -185,7 +259,8 @@ mod tests {
 
     #[test]
     fn every_family_has_every_file_and_a_replacement_can_override_one() {
-        for family in [Family::Qwen2_5Vl, Family::Qwen3Vl] {
+        for family in [Family::Qwen2_5Vl, Family::Qwen3Vl, Family::GogTiny] {
+            assert_eq!(Family::from_prompt_family(family.dir()), Some(family));
             let prompts = Prompts::built_in(family);
             assert_eq!(prompts.files.len(), FILES.len());
             assert!(prompts.files.values().all(|text| !text.trim().is_empty()));
@@ -235,5 +310,23 @@ mod tests {
         assert!(system.contains(r#""description": "The region as [x1, y1, x2, y2] in pixels"#));
         assert!(system.contains(r#"{"type": "function""#));
         assert!(!system.contains("{box_convention}"));
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_placeholder_is_kept() {
+        let prompts = Prompts::built_in(Family::Qwen3Vl);
+        let line = prompts.fill(
+            "image_result.txt",
+            &[
+                ("rank", "1"),
+                ("title", "{source} and {similarity}"),
+                ("similarity", "0.50"),
+                ("source", "web"),
+            ],
+        );
+        assert_eq!(
+            line.trim_end(),
+            "1. {source} and {similarity} (similarity 0.50; web)"
+        );
     }
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use gog_agent::Family;
 use gog_search::{Bundle, OfflineBackend};
 use gog_train::export::ExportConfig;
 use gog_train::plan::Variant;
@@ -29,6 +30,10 @@ pub struct SynthesizeArgs {
     /// Only the first N scenes.
     #[arg(long)]
     limit: Option<usize>,
+    /// Whose prompts the agent shows: `gog_tiny` (GoG-Tiny's compact ones), `qwen3_vl` or
+    /// `qwen2_5_vl`; the model later trained on the trajectories must be of this family.
+    #[arg(long, default_value = "gog_tiny", value_parser = parse_family)]
+    family: Family,
     /// `gog`, or `no-gaze` for the ablation that always searches the whole image.
     #[arg(long, default_value = "gog", value_parser = parse_variant)]
     variant: Variant,
@@ -61,6 +66,12 @@ pub struct ExportArgs {
     out: PathBuf,
 }
 
+fn parse_family(text: &str) -> Result<Family, String> {
+    Family::from_prompt_family(text).ok_or_else(|| {
+        format!("unknown prompt family {text:?}: use gog_tiny, qwen3_vl or qwen2_5_vl")
+    })
+}
+
 fn parse_variant(text: &str) -> Result<Variant, String> {
     match text {
         "gog" => Ok(Variant::Gog),
@@ -81,6 +92,7 @@ fn synthesize(args: &SynthesizeArgs) -> Result<()> {
         .with_context(|| format!("cannot open the corpus in {}", args.corpus.display()))?;
     let backend = OfflineBackend::new(bundle);
     let config = SynthesisConfig {
+        family: args.family,
         variant: args.variant,
         seed: args.seed,
         threads: args.threads,

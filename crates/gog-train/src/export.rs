@@ -264,6 +264,13 @@ pub fn export(
     let scenes_dir = synthesis.scenes.parent().unwrap_or(Path::new("."));
     let files = ModelFiles::read_dir(model_dir)?;
     let (model_config, prompter) = gog_vlm::vlm::text_side(&files)?;
+    let family = gog_vlm_policy::prompt_family(&model_config);
+    if family != synthesis.family {
+        return Err(TrainError::Family {
+            trajectories: synthesis.family,
+            model: family,
+        });
+    }
     let max_length = config
         .max_length
         .unwrap_or(model_config.text.max_position_embeddings);

@@ -39,6 +39,15 @@ pub enum TrainError {
     Load(#[from] gog_vlm::vlm::LoadError),
     #[error(transparent)]
     Prompt(#[from] gog_vlm::prompt::PromptError),
+    #[error(
+        "the trajectories hold {} prompts but the model is prompted as {}: synthesize them \
+         with --family {}",
+        .trajectories.dir(), .model.dir(), .model.dir()
+    )]
+    Family {
+        trajectories: gog_agent::Family,
+        model: gog_agent::Family,
+    },
     #[error("trajectory {id}: {reason}")]
     Trajectory { id: String, reason: String },
     #[error("cannot start {threads} threads: {message}")]

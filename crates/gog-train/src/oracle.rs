@@ -111,6 +111,8 @@ pub struct Oracle<'s> {
     /// The conversation as of the latest reply, that reply included.
     messages: Vec<Message>,
     behaviour: Behaviour,
+    /// Whose prompts the agent shows: the oracle stands in for a model of this family.
+    family: Family,
 }
 
 /// What an oracle that gave up says: a fixed reason, counted when trajectories are dropped,
@@ -128,7 +130,13 @@ pub fn gave_up_reason(error: &str) -> Option<&str> {
 }
 
 impl<'s> Oracle<'s> {
-    pub fn new(record: &'s Record, plan: Plan, rng: ChaCha8Rng, latest: Latest) -> Self {
+    pub fn new(
+        record: &'s Record,
+        plan: Plan,
+        rng: ChaCha8Rng,
+        latest: Latest,
+        family: Family,
+    ) -> Self {
         Oracle {
             record,
             plan,
@@ -138,6 +146,7 @@ impl<'s> Oracle<'s> {
             learn: Vec::new(),
             messages: Vec::new(),
             behaviour: Behaviour::default(),
+            family,
         }
     }
 
@@ -464,7 +473,7 @@ impl Policy for Oracle<'_> {
     fn info(&self) -> ModelInfo {
         ModelInfo {
             id: "oracle (scripted from the scene's gold boxes and evidence)".into(),
-            family: Family::Qwen3Vl,
+            family: self.family,
             quantisation: "none".into(),
             weights: Default::default(),
             max_image_tokens: None,

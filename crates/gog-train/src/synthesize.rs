@@ -27,7 +27,7 @@ use crate::oracle::{Oracle, gave_up_reason};
 use crate::plan::{Plan, Variant};
 
 /// The version of the trajectory files; bumped when their meaning changes.
-pub const TRAJECTORY_VERSION: u32 = 1;
+pub const TRAJECTORY_VERSION: u32 = 2;
 
 /// One oracle run on one scene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,8 +53,10 @@ pub struct Trajectory {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Synthesis {
     pub version: u32,
-    /// The scenes file, as given.
+    /// The scenes file, as an absolute path: the export finds the images beside it.
     pub scenes: PathBuf,
+    /// Whose prompts the trajectories hold: the model trained on them must be prompted alike.
+    pub family: Family,
     pub variant: Variant,
     pub seed: u64,
     pub corpus_version: String,
@@ -73,6 +75,7 @@ pub struct Synthesis {
 /// How trajectories are made.
 #[derive(Debug, Clone)]
 pub struct SynthesisConfig {
+    pub family: Family,
     pub variant: Variant,
     pub seed: u64,
     pub threads: usize,
@@ -85,11 +88,11 @@ impl TraceSink for Discard {
     fn save(&mut self, _trace: &Trace) {}
 }
 
-/// The agent the oracle is run in: the product's defaults, without keeping the image in the
-/// trace (nothing reads it).
-pub fn agent() -> Agent {
+/// The agent the oracle is run in: the product's defaults with `family`'s prompts, without
+/// keeping the image in the trace (nothing reads it).
+pub fn agent(family: Family) -> Agent {
     Agent {
-        prompts: Prompts::built_in(Family::Qwen3Vl),
+        prompts: Prompts::built_in(family),
         config: AgentConfig {
             keep_image: false,
             ..AgentConfig::default()
@@ -118,7 +121,7 @@ pub fn run_scene(
     let plan = Plan::draw(record, config.variant, &mut rng);
     let latest = Default::default();
     let observed = Observed::new(backend, std::rc::Rc::clone(&latest));
-    let mut oracle = Oracle::new(record, plan, rng, latest);
+    let mut oracle = Oracle::new(record, plan, rng, latest, config.family);
     let question = Question {
         text: &record.question,
         image,
@@ -176,8 +179,10 @@ pub fn synthesize(
     if let Some(limit) = limit {
         records.truncate(limit);
     }
+    let scenes_file =
+        std::fs::canonicalize(scenes_file).map_err(|e| TrainError::io(scenes_file, e))?;
     let scenes_dir = scenes_file.parent().unwrap_or(Path::new("."));
-    let agent = agent();
+    let agent = agent(config.family);
     let results: Vec<Result<Trajectory, String>> = crate::pool(config.threads)?.install(|| {
         records
             .par_iter()
@@ -191,7 +196,8 @@ pub fn synthesize(
     std::fs::create_dir_all(out).map_err(|e| TrainError::io(out, e))?;
     let mut summary = Synthesis {
         version: TRAJECTORY_VERSION,
-        scenes: scenes_file.to_path_buf(),
+        scenes: scenes_file.clone(),
+        family: config.family,
         variant: config.variant,
         seed: config.seed,
         corpus_version: backend.bundle().manifest.corpus_version.clone(),

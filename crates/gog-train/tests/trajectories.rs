@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 
 use gog_agent::conversation::{Conversation, Message};
 use gog_agent::{
-    Action, BoxConvention, ModelInfo, Policy, PolicyError, Reply, SamplingParams, TraceSink,
-    parse_turn,
+    Action, Agent, BoxConvention, Family, ModelInfo, Policy, PolicyError, Prompts, Reply,
+    SamplingParams, TraceSink, parse_turn,
 };
 use gog_scenes::background::gradients;
 use gog_scenes::{Category, Generator, Record, Split};
 use gog_search::OfflineBackend;
 use gog_search::corpus::EntityKind;
 use gog_search::fixture::made_up_bundle;
-use gog_train::export::tokenize;
+use gog_train::TrainError;
+use gog_train::export::{ExportConfig, export, tokenize};
 use gog_train::plan::Variant;
 use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_scene};
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
@@ -41,17 +42,23 @@ fn scenes(backend: &OfflineBackend, count: usize) -> Vec<(Record, Vec<u8>)> {
         .collect()
 }
 
+/// GoG-Tiny's trajectories: its compact prompts.
+fn config(variant: Variant) -> SynthesisConfig {
+    SynthesisConfig {
+        family: Family::GogTiny,
+        variant,
+        seed: 5,
+        threads: 1,
+    }
+}
+
 fn synthesize(
     backend: &OfflineBackend,
     scenes: &[(Record, Vec<u8>)],
     variant: Variant,
 ) -> Vec<Result<Trajectory, String>> {
-    let config = SynthesisConfig {
-        variant,
-        seed: 5,
-        threads: 1,
-    };
-    let agent = agent();
+    let config = config(variant);
+    let agent = agent(config.family);
     scenes
         .iter()
         .map(|(record, jpeg)| run_scene(backend, &agent, record, jpeg, &config))
@@ -156,6 +163,23 @@ fn tiny_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/vlm/qwen3_vl-tiny")
 }
 
+/// The tiny fixture as GoG-Tiny: the same weights with `gog_prompt_family` in its config, in a
+/// directory of the test's own.
+fn tiny_gog_model(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("a model directory");
+    for entry in std::fs::read_dir(tiny_model()).expect("the fixture") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("copied");
+    }
+    let config_path = dir.join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config_path).expect("config.json")).expect("JSON");
+    config["gog_prompt_family"] = "gog_tiny".into();
+    std::fs::write(&config_path, config.to_string()).expect("written");
+    dir
+}
+
 /// Replays a trajectory's replies through the agent while asking the real policy, each turn,
 /// to read the conversation so far: it records the ids the runtime fed the model.
 struct Forced<'t> {
@@ -213,11 +237,17 @@ fn exported_ids_are_what_inference_feeds_the_model_turn_by_turn() {
     let backend = backend();
     let scenes = scenes(&backend, 20);
     let trajectories = synthesize(&backend, &scenes, Variant::Gog);
-    let files = ModelFiles::read_dir(&tiny_model()).expect("the tiny model");
+    let files = ModelFiles::read_dir(&tiny_gog_model("ids-equal")).expect("the tiny model");
     let (_, prompter) = gog_vlm::vlm::text_side(&files).expect("its text side");
     let vlm = Vlm::load(files, ComputeDevice::cpu(), LoadOptions::default()).expect("it loads");
-    let mut inner = Some(VlmPolicy::new(vlm, "tiny".into(), Default::default()));
-    let agent = agent();
+    let policy = VlmPolicy::new(vlm, "tiny".into(), Default::default());
+    // Prompted as `gog ask` prompts it: by the family its config names.
+    assert_eq!(policy.info().family, Family::GogTiny);
+    let agent = Agent {
+        prompts: Prompts::built_in(policy.info().family),
+        ..agent(Family::GogTiny)
+    };
+    let mut inner = Some(policy);
     let mut categories = std::collections::BTreeSet::new();
     let mut checked_turns = 0;
     for trajectory in trajectories.iter().filter_map(|t| t.as_ref().ok()) {
@@ -287,4 +317,64 @@ fn exported_ids_are_what_inference_feeds_the_model_turn_by_turn() {
     }
     assert!(categories.len() >= 4, "{categories:?}");
     assert!(checked_turns >= 40, "{checked_turns} turns checked");
+}
+
+#[test]
+fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_keeps() {
+    let backend = backend();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-family");
+    let _ = std::fs::remove_dir_all(&dir);
+    let scenes_dir = dir.join("scenes");
+    std::fs::create_dir_all(&scenes_dir).expect("a scenes directory");
+    let mut lines = String::new();
+    for (record, jpeg) in scenes(&backend, 6) {
+        let image = scenes_dir.join(&record.image);
+        std::fs::create_dir_all(image.parent().expect("a parent")).expect("created");
+        std::fs::write(image, jpeg).expect("written");
+        lines.push_str(&serde_json::to_string(&record).expect("JSON"));
+        lines.push('\n');
+    }
+    let scenes_file = scenes_dir.join("train.jsonl");
+    std::fs::write(&scenes_file, lines).expect("written");
+    let synthesis_dir = dir.join("synthesis");
+    let synthesis = gog_train::synthesize::synthesize(
+        &backend,
+        &scenes_file,
+        None,
+        &config(Variant::Gog),
+        &synthesis_dir,
+    )
+    .expect("synthesized");
+    assert!(synthesis.scenes.is_absolute());
+    assert!(synthesis.trajectories >= 4, "{synthesis:?}");
+
+    let export_config = || ExportConfig {
+        max_length: None,
+        threads: 1,
+    };
+    let refused = export(
+        &synthesis_dir,
+        &tiny_model(),
+        &dir.join("data-qwen3"),
+        export_config(),
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(TrainError::Family {
+                trajectories: Family::GogTiny,
+                model: Family::Qwen3Vl
+            })
+        ),
+        "{refused:?}"
+    );
+    let manifest = export(
+        &synthesis_dir,
+        &tiny_gog_model("export-family-model"),
+        &dir.join("data"),
+        export_config(),
+    )
+    .expect("exported");
+    let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
+    assert_eq!(records, synthesis.trajectories);
 }

@@ -26,10 +26,7 @@ impl VlmPolicy {
     /// `id` names the model for people (a directory or package name); `weights` holds the
     /// SHA-256 of each weight file.
     pub fn new(vlm: Vlm, id: String, weights: BTreeMap<String, String>) -> Self {
-        let family = match vlm.config().family {
-            qwen_vl::Family::Qwen2_5Vl => Family::Qwen2_5Vl,
-            qwen_vl::Family::Qwen3Vl => Family::Qwen3Vl,
-        };
+        let family = prompt_family(vlm.config());
         let processor = vlm.processor();
         let max_image_tokens = processor.max_pixels / u64::from(processor.factor()).pow(2);
         let quantisation = vlm.quant().map_or("f32", |format| format.name()).into();
@@ -48,6 +45,21 @@ impl VlmPolicy {
     pub fn vlm(&self) -> &Vlm {
         &self.vlm
     }
+}
+
+/// How a checkpoint is prompted: the prompt family it names, if the agent knows it and it
+/// writes boxes as the architecture does; otherwise its architecture's.
+pub fn prompt_family(config: &qwen_vl::QwenVlConfig) -> Family {
+    let architecture = match config.family {
+        qwen_vl::Family::Qwen2_5Vl => Family::Qwen2_5Vl,
+        qwen_vl::Family::Qwen3Vl => Family::Qwen3Vl,
+    };
+    config
+        .prompt_family
+        .as_deref()
+        .and_then(Family::from_prompt_family)
+        .filter(|named| named.box_family() == architecture)
+        .unwrap_or(architecture)
 }
 
 /// The runtime's messages for a conversation, and the images in the order its parts show them:
@@ -119,7 +131,7 @@ impl Policy for VlmPolicy {
                     Err(_) => BoxConvention::ModelPixels { width, height },
                 }
             }
-            Family::Qwen3Vl => BoxConvention::Thousandths,
+            Family::Qwen3Vl | Family::GogTiny => BoxConvention::Thousandths,
         }
     }
 
@@ -210,6 +222,24 @@ mod tests {
                 ContentPart::Image
             ])
         );
+    }
+
+    #[test]
+    fn a_checkpoint_is_prompted_as_the_family_it_names_when_its_boxes_agree() {
+        let config = |json: &str, named: Option<&str>| {
+            let mut json: serde_json::Value = serde_json::from_str(json).unwrap();
+            if let Some(named) = named {
+                json["gog_prompt_family"] = named.into();
+            }
+            prompt_family(&qwen_vl::QwenVlConfig::from_json(&json.to_string()).unwrap())
+        };
+        let qwen3 = include_str!("../../../tests/fixtures/vlm/qwen3_vl-tiny/config.json");
+        let qwen2_5 = include_str!("../../../tests/fixtures/vlm/qwen2_5_vl-tiny/config.json");
+        assert_eq!(config(qwen3, None), Family::Qwen3Vl);
+        assert_eq!(config(qwen3, Some("gog_tiny")), Family::GogTiny);
+        assert_eq!(config(qwen3, Some("someone_elses")), Family::Qwen3Vl);
+        // GoG-Tiny's prompts speak of thousandths, which a Qwen2.5-VL does not point in.
+        assert_eq!(config(qwen2_5, Some("gog_tiny")), Family::Qwen2_5Vl);
     }
 
     #[test]

@@ -132,6 +132,9 @@ pub struct QwenVlConfig {
     pub tokens: VisionTokens,
     /// The output head reuses the token embedding.
     pub tie_word_embeddings: bool,
+    /// The prompts the checkpoint was trained on, when it names them
+    /// (`"gog_prompt_family"`, as GoG's own models do); the runtime only passes the name on.
+    pub prompt_family: Option<String>,
 }
 
 /// The decoder fields read as they are; the rest is derived per family.
@@ -291,8 +294,19 @@ impl QwenVlConfig {
             .or_else(|| text_root.get("tie_word_embeddings"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let prompt_family = match root.get("gog_prompt_family") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name.clone()),
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "gog_prompt_family",
+                    "must be the name of a prompt family",
+                ));
+            }
+        };
         let config = QwenVlConfig {
             family,
+            prompt_family,
             tokens: VisionTokens {
                 image: token("image_token_id")?,
                 video: token("video_token_id")?,
@@ -692,6 +706,19 @@ mod tests {
         assert_eq!(config.vision.num_position_embeddings, Some(2304));
         assert_eq!(config.vision.deepstack_visual_indexes, [5, 11, 17]);
         assert_eq!(config.vision.hidden_act, Activation::GeluTanh);
+        assert_eq!(config.prompt_family, None);
+    }
+
+    #[test]
+    fn passes_on_the_prompt_family_a_checkpoint_names() {
+        let named = QWEN3_2B.replacen('{', r#"{"gog_prompt_family": "gog_tiny", "#, 1);
+        let config = QwenVlConfig::from_json(&named).unwrap();
+        assert_eq!(config.prompt_family.as_deref(), Some("gog_tiny"));
+        let not_a_name = QWEN3_2B.replacen('{', r#"{"gog_prompt_family": 3, "#, 1);
+        assert!(matches!(
+            QwenVlConfig::from_json(&not_a_name),
+            Err(ConfigError::Invalid { field, .. }) if field == "gog_prompt_family"
+        ));
     }
 
     #[test]
