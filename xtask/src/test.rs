@@ -16,6 +16,9 @@ enum Tier {
     Lint,
     /// Native cargo test of the workspace.
     Native,
+    /// The trainer's own tests, then `cargo xtask train sft` for real at toy size: made-up
+    /// scenes to a Q8 package whose loss fell and which loads and runs the agent.
+    Train,
     /// wasm32 builds of the app (trunk) and the proxy (worker-build).
     Wasm,
     /// wasm-bindgen-test in headless Chromium, including burn on WebGPU.
@@ -39,6 +42,7 @@ impl Tier {
         match self {
             Tier::Lint => "lint",
             Tier::Native => "native",
+            Tier::Train => "train",
             Tier::Wasm => "wasm",
             Tier::Browser => "browser",
             Tier::Proxy => "proxy",
@@ -109,6 +113,7 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
             process::run(tools.command("cargo").args(["test", "--locked"]))?;
             Ok(String::new())
         }
+        Tier::Train => train_smoke(),
         Tier::Wasm => {
             demo::build(tools, &crate::corpus::made_up()?)?;
             Ok(String::new())
@@ -128,6 +133,83 @@ fn run_tier(tier: Tier, tools: &Tools) -> Result<String> {
         }
         Tier::E2e => e2e(tools),
     }
+}
+
+/// The training pipeline at toy size; the text names the losses it compared.
+fn train_smoke() -> Result<String> {
+    let python = crate::reference::python()?;
+    process::run(
+        std::process::Command::new(&python)
+            .current_dir(paths::workspace())
+            .args(["-m", "unittest", "discover", "-s", "train/tests"]),
+    )?;
+    // From scratch every time: the stages' stamps would otherwise skip the work under test.
+    let work = paths::artefacts("train-smoke");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
+    let args = crate::train::SftArgs::smoke(crate::corpus::made_up()?, work.clone());
+    let out = crate::train::sft(&args)?;
+    let losses = logged_losses(&out.run.join("log.jsonl"))?;
+    let (Some(&(first_step, first)), Some(&(last_step, last))) = (losses.first(), losses.last())
+    else {
+        bail!("the smoke run logged no training loss");
+    };
+    if last_step <= first_step || last >= first {
+        bail!(
+            "the loss did not fall: {first:.3} at step {first_step}, {last:.3} at step {last_step}"
+        );
+    }
+    // The Q8 package loads in the runtime and drives the agent over the corpus, as `gog eval`
+    // runs it; a tiny model's answers are not judged, only that every run ended.
+    let report = work.join("eval.json");
+    process::run(
+        std::process::Command::new(&out.gog)
+            .arg("eval")
+            .arg("--set")
+            .arg(&out.validation_scenes)
+            .args(["--limit", "2", "--max-new-tokens", "32", "--model"])
+            .arg(&out.package)
+            .arg("--corpus")
+            .arg(&out.corpus)
+            .arg("--report")
+            .arg(&report),
+    )?;
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&report).with_context(|| format!("cannot read {}", report.display()))?,
+    )?;
+    let questions = report["overall"]["questions"].as_u64();
+    let failed = report["overall"]["failed"].as_u64();
+    if questions != Some(2) || failed != Some(0) {
+        bail!("gog eval of the smoke package: {questions:?} questions, {failed:?} failed runs");
+    }
+    Ok(format!(
+        " — loss {first:.2} at step {first_step} → {last:.2} at step {last_step}; the Q8 package ran 2 questions"
+    ))
+}
+
+/// `(step, loss)` of every training line of a trainer's `log.jsonl`.
+fn logged_losses(path: &std::path::Path) -> Result<Vec<(u64, f64)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut losses = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{}: not a JSON line: {line}", path.display()))?;
+        if entry["kind"] == "train" {
+            let step = entry["step"].as_u64();
+            let loss = entry["loss"].as_f64();
+            let (Some(step), Some(loss)) = (step, loss) else {
+                bail!(
+                    "{}: a training line without step and loss: {line}",
+                    path.display()
+                );
+            };
+            losses.push((step, loss));
+        }
+    }
+    Ok(losses)
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.

@@ -58,18 +58,59 @@ pub struct SftArgs {
     /// BPE vocabulary, special tokens included.
     #[arg(long, default_value_t = 4096)]
     vocab: u32,
+    /// Log the training loss every N steps.
+    #[arg(long, default_value_t = 10)]
+    log_every: u64,
     /// The work directory (default `~/.cache/gog/train/{variant}-{size}`).
     #[arg(long)]
     work: Option<PathBuf>,
+    /// The corpus bundle the scenes come from and the trajectories search (default: the one
+    /// `cargo xtask corpus` builds, built first if missing).
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+}
+
+impl SftArgs {
+    /// The smoke run of `cargo xtask test`: a tiny model, a few steps, on `corpus` in `work`.
+    pub fn smoke(corpus: PathBuf, work: PathBuf) -> Self {
+        Self {
+            scenes: 48,
+            validation: 8,
+            size: "tiny".into(),
+            variant: "gog".into(),
+            epochs: 1,
+            steps: Some(16),
+            lr: 3e-3,
+            seed: 0,
+            vocab: 512,
+            log_every: 2,
+            work: Some(work),
+            corpus: Some(corpus),
+        }
+    }
+}
+
+/// What a finished `sft` run left behind.
+pub struct SftOutput {
+    /// The gog command it used.
+    pub gog: PathBuf,
+    /// The corpus it searched.
+    pub corpus: PathBuf,
+    /// The validation scenes (a benchmark file for `gog eval`).
+    pub validation_scenes: PathBuf,
+    /// The trainer's run directory: `log.jsonl`, `summary.json`, `final/`.
+    pub run: PathBuf,
+    /// The Q8 model package.
+    pub package: PathBuf,
 }
 
 pub fn run(args: &TrainArgs) -> Result<()> {
     match &args.stage {
-        TrainCommand::Sft(args) => sft(args),
+        TrainCommand::Sft(args) => sft(args).map(drop),
     }
 }
 
-pub fn sft(args: &SftArgs) -> Result<()> {
+pub fn sft(args: &SftArgs) -> Result<SftOutput> {
     let work = args.work.clone().unwrap_or_else(|| {
         paths::tool_cache()
             .with_file_name("train")
@@ -77,10 +118,16 @@ pub fn sft(args: &SftArgs) -> Result<()> {
     });
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     println!("GoG-Tiny SFT in {}", work.display());
-    let corpus = corpus::bundle_dir();
-    if !corpus.join("manifest.json").exists() {
-        corpus::run(&corpus::CorpusArgs {})?;
-    }
+    let corpus = match &args.corpus {
+        Some(dir) => std::path::absolute(dir)?,
+        None => {
+            let built = corpus::bundle_dir();
+            if !built.join("manifest.json").exists() {
+                corpus::run(&corpus::CorpusArgs {})?;
+            }
+            built
+        }
+    };
     let python = reference::python()?;
     let gog = build_gog()?;
     let scripts = paths::workspace().join("train");
@@ -197,6 +244,8 @@ pub fn sft(args: &SftArgs) -> Result<()> {
                 &args.lr.to_string(),
                 "--seed",
                 &args.seed.to_string(),
+                "--log-every",
+                &args.log_every.to_string(),
             ]);
         match args.steps {
             Some(steps) => train.args(["--steps", &steps.to_string()]),
@@ -219,7 +268,13 @@ pub fn sft(args: &SftArgs) -> Result<()> {
         )
     })?;
     println!("model: {}\npackage: {}", model.display(), package.display());
-    Ok(())
+    Ok(SftOutput {
+        gog,
+        corpus,
+        validation_scenes: scenes.join("validation.jsonl"),
+        run: run_dir,
+        package,
+    })
 }
 
 /// Runs `make` unless `{work}/{name}.done` says it already ran on the same `inputs`; every

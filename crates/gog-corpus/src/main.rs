@@ -168,7 +168,13 @@ fn made_up(out: &std::path::Path) -> anyhow::Result<()> {
         std::fs::write(out.join(name), bytes)?;
     }
     let bundle = gog_search::Bundle::open_dir(out)?;
-    let backgrounds = gog_scenes::background::gradients(2);
+    // Written beside the bundle as a built corpus has its photos, so `scenes` works on it too.
+    gog_scenes::background::write_synthetic(
+        &out.join(gog_corpus::assemble::BACKGROUNDS_DIR),
+        &gog_scenes::background::gradients(2),
+    )?;
+    let backgrounds =
+        gog_scenes::background::load_dir(&out.join(gog_corpus::assemble::BACKGROUNDS_DIR))?;
     let counts = SplitCounts {
         train: 0,
         validation: 0,

@@ -439,3 +439,20 @@ fn a_corpus_without_what_a_category_needs_is_a_typed_error() {
     ));
     assert!(Generator::of_version(&logos_only, &later, SEED, GeneratorVersion::V2).is_ok());
 }
+
+#[test]
+fn synthetic_backgrounds_written_beside_a_corpus_load_back_pixel_for_pixel() {
+    let dir = std::env::temp_dir().join(format!("gog-scenes-backgrounds-{}", std::process::id()));
+    let drawn = gog_scenes::background::gradients(3);
+    let listing =
+        gog_scenes::background::write_synthetic(&dir, &drawn).expect("written backgrounds");
+    assert_eq!(listing.len(), 3);
+    let loaded = gog_scenes::background::load_dir(&dir).expect("backgrounds read back");
+    std::fs::remove_dir_all(&dir).expect("the directory removed");
+    assert_eq!(loaded.len(), drawn.len());
+    for (read, made) in loaded.iter().zip(&drawn) {
+        assert_eq!(read.name, made.name);
+        assert_eq!(read.since_version, made.since_version);
+        assert!(read.image == made.image, "{} changed on disk", made.name);
+    }
+}
