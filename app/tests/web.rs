@@ -1,4 +1,4 @@
-//! The app in a real browser (`cargo xtask test`, tier 4).
+//! The app in a real browser (`cargo xtask test`, the browser tier).
 #![cfg(target_family = "wasm")]
 // wasm_bindgen_test functions are tests, but clippy does not know them as such.
 #![allow(clippy::unwrap_used)]

@@ -1,7 +1,7 @@
 //! The model runs inside a dedicated Web Worker, as the app runs it: a converted Q8 package of
 //! the tiny Qwen3-VL model, held in JavaScript buffers, is loaded on WebGPU from within the worker (its blocks multiplied by
 //! burn's quantised matmul), warmed up, and streams the same tokens as the worker's CPU fallback
-//! (the blocks on the CPU kernel). Browser-only (tier 4).
+//! (the blocks on the CPU kernel). Browser-only (the browser tier).
 #![cfg(target_family = "wasm")]
 
 mod fixture;

@@ -1,7 +1,7 @@
 //! The Qwen-VL models in burn compute what transformers computes, on the reference fixtures of
 //! both families: every vision block, the merger and DeepStack features, every decoder layer's
 //! hidden state, the logits (within 1e-4), and greedy decoding through the KV cache.
-//! Runs natively on the CPU (`cargo test`) and in headless Chromium on WebGPU (tier 4).
+//! Runs natively on the CPU (`cargo test`) and in headless Chromium on WebGPU (the browser tier).
 
 mod fixture;
 

@@ -1,6 +1,6 @@
 //! The inputs processor matches transformers on the reference fixtures of both families:
 //! preprocessing (`Qwen2VLImageProcessorPil`) and M-RoPE positions (`get_rope_index`).
-//! Runs natively (`cargo test`) and in headless Chromium (`cargo xtask test`, tier 4).
+//! Runs natively (`cargo test`) and in headless Chromium (`cargo xtask test`, the browser tier).
 
 mod fixture;
 

@@ -1,4 +1,4 @@
-//! Runs in a real browser (`cargo xtask test`, tier 4): the same computation on the WebGPU
+//! Runs in a real browser (`cargo xtask test`, the browser tier): the same computation on the WebGPU
 //! adapter and on the CPU must agree, and both must match plain Rust.
 #![cfg(target_family = "wasm")]
 
