@@ -1,13 +1,17 @@
 //! `gog eval`: the agent over a benchmark set of JSON lines (GoG-Offline's, or any FVQA-like
 //! set with `image`, `question`, `answer`, `aliases` and `category`), judged by normalised exact
-//! match and token F1 (and an LLM judge when one is given), reported overall and per category
-//! with search calls per question and latency.
+//! match and token F1 (and an LLM judge when one is given), reported overall, per category and
+//! by the number of pictures in the scene, with bootstrap intervals, the behaviour the traces
+//! show (format validity, crop selection, reflection, search mix; `gog_train::run_metrics`),
+//! search calls per question and latency. `docs/EVAL.md` defines every measure.
 
 use anyhow::{Context, Result, bail};
 use gog_agent::judge::judge;
 use gog_agent::{Outcome, Policy, Question, Trace};
 use gog_scenes::record::Record;
 use gog_scenes::stats::percentile;
+use gog_train::intervals::{Interval, bootstrap_mean_95};
+use gog_train::run_metrics::{RunMetrics, SearchMix};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,19 +47,27 @@ pub struct EvalArgs {
 #[derive(Debug)]
 struct Scored {
     category: String,
+    /// Pictures in the scene.
+    pictures: usize,
     exact_match: bool,
     token_f1: f64,
     llm: Option<bool>,
     searches: usize,
     seconds: f64,
     failed: bool,
+    metrics: RunMetrics,
 }
+
+/// The seed of every bootstrap interval, so a report is the same for the same runs.
+const BOOTSTRAP_SEED: u64 = 2601_13942;
 
 /// Accuracy, searches and latency over some questions.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Summary {
     pub questions: usize,
     pub exact_match: f64,
+    /// The 95 % bootstrap interval of `exact_match`.
+    pub exact_match_95: Option<Interval>,
     pub token_f1: f64,
     /// The LLM judge's accuracy over the questions it judged, if it judged any.
     pub llm_judge: Option<f64>,
@@ -65,6 +77,20 @@ pub struct Summary {
     pub p95_seconds: f64,
     /// Runs that ended in an error (an unusable image, a failing model).
     pub failed: usize,
+    /// Model turns the protocol accepted, of all model turns.
+    pub format_validity: Option<f64>,
+    /// Gazes at a question's asked-about picture.
+    pub gazes: usize,
+    /// Of those, the share whose box has IoU ≥ 0.5 with the picture's gold box.
+    pub crop_selection: Option<f64>,
+    /// Runs with a gaze that missed the asked-about picture.
+    pub wrong_gaze_runs: usize,
+    /// Of those, the share where a later gaze found it.
+    pub reflection_rate: Option<f64>,
+    /// Shares of runs that searched nothing, one kind of thing (images or text), or both.
+    pub no_search: f64,
+    pub single_search: f64,
+    pub hybrid_search: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,6 +100,8 @@ struct Report {
     model: String,
     overall: Summary,
     categories: BTreeMap<String, Summary>,
+    /// `one picture` and `several pictures`: where choosing a region matters.
+    scenes: BTreeMap<String, Summary>,
 }
 
 /// Reads a benchmark file, every line checked.
@@ -146,7 +174,15 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         mode: format!("{:?}", agent.config.mode),
         model: policy.info().id,
         overall: summarise(&scored.iter().collect::<Vec<_>>()),
-        categories: by_category(&scored),
+        categories: grouped(&scored, |s| s.category.clone()),
+        scenes: grouped(&scored, |s| {
+            if s.pictures > 1 {
+                "several pictures"
+            } else {
+                "one picture"
+            }
+            .to_string()
+        }),
     };
     print_table(&report);
     if let Some(path) = &args.report {
@@ -185,21 +221,23 @@ fn score(
     }
     let scored = Scored {
         category: record.category.name().to_string(),
+        pictures: record.entities.len(),
         exact_match: judgement.exact_match,
         token_f1: judgement.token_f1,
         llm: judgement.llm,
         searches: trace.steps.iter().filter(|s| s.search.is_some()).count(),
         seconds,
         failed: matches!(trace.outcome, Some(Outcome::Failed { .. })),
+        metrics: RunMetrics::of(trace, record),
     };
     trace.judgement = Some(judgement);
     scored
 }
 
-fn by_category(scored: &[Scored]) -> BTreeMap<String, Summary> {
+fn grouped(scored: &[Scored], key: impl Fn(&Scored) -> String) -> BTreeMap<String, Summary> {
     let mut groups: BTreeMap<String, Vec<&Scored>> = BTreeMap::new();
     for s in scored {
-        groups.entry(s.category.clone()).or_default().push(s);
+        groups.entry(key(s)).or_default().push(s);
     }
     groups
         .into_iter()
@@ -213,9 +251,22 @@ fn summarise(scored: &[&Scored]) -> Summary {
     let judged: Vec<bool> = scored.iter().filter_map(|s| s.llm).collect();
     let mut seconds: Vec<f64> = scored.iter().map(|s| s.seconds).collect();
     seconds.sort_by(f64::total_cmp);
+    let right: Vec<f64> = scored
+        .iter()
+        .map(|s| f64::from(u8::from(s.exact_match)))
+        .collect();
+    let share = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
+    let total = |f: &dyn Fn(&RunMetrics) -> usize| scored.iter().map(|s| f(&s.metrics)).sum();
+    let reflections: Vec<bool> = scored
+        .iter()
+        .filter_map(|s| s.metrics.reflection())
+        .collect();
+    let gazes = total(&|m| m.gaze_ious.len());
+    let mix = |kind: SearchMix| mean(&|s| f64::from(u8::from(s.metrics.search_mix == kind)));
     Summary {
         questions: scored.len(),
         exact_match: mean(&|s| f64::from(u8::from(s.exact_match))),
+        exact_match_95: bootstrap_mean_95(&right, BOOTSTRAP_SEED),
         token_f1: mean(&|s| s.token_f1),
         llm_judge: (!judged.is_empty())
             .then(|| judged.iter().filter(|&&v| v).count() as f64 / judged.len() as f64),
@@ -224,6 +275,17 @@ fn summarise(scored: &[&Scored]) -> Summary {
         p50_seconds: percentile(&seconds, 0.50).unwrap_or(0.0),
         p95_seconds: percentile(&seconds, 0.95).unwrap_or(0.0),
         failed: scored.iter().filter(|s| s.failed).count(),
+        format_validity: share(total(&|m| m.accepted_turns), total(&|m| m.model_turns)),
+        gazes,
+        crop_selection: share(total(&RunMetrics::right_gazes), gazes),
+        wrong_gaze_runs: reflections.len(),
+        reflection_rate: share(
+            reflections.iter().filter(|&&c| c).count(),
+            reflections.len(),
+        ),
+        no_search: mix(SearchMix::None),
+        single_search: mix(SearchMix::Single),
+        hybrid_search: mix(SearchMix::Hybrid),
     }
 }
 
@@ -233,34 +295,55 @@ fn print_table(report: &Report) {
         report.set, report.mode, report.model
     );
     println!(
-        "{:<12} {:>9} {:>11} {:>8} {:>9} {:>10} {:>22} {:>6}",
-        "category",
-        "questions",
-        "exact match",
-        "token F1",
-        "LLM judge",
-        "searches/q",
-        "seconds mean/p50/p95",
+        "{:<16} {:>5} {:>21} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>14} {:>17} {:>6}",
+        "",
+        "n",
+        "exact match [95 %]",
+        "F1",
+        "format",
+        "crop",
+        "reflect",
+        "search",
+        "none/1/hy",
+        "",
+        "s mean/p50/p95",
         "failed"
     );
+    let ratio = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
     let row = |name: &str, s: &Summary| {
+        let interval = s
+            .exact_match_95
+            .map_or(String::new(), |i| format!("[{:.2}, {:.2}]", i.low, i.high));
         println!(
-            "{:<12} {:>9} {:>11.3} {:>8.3} {:>9} {:>10.2} {:>22} {:>6}",
+            "{:<16} {:>5} {:>7.3} {:>13} {:>6.3} {:>6} {:>6} {:>6} {:>8.2} {:>14} {:>17} {:>6}",
             name,
             s.questions,
             s.exact_match,
+            interval,
             s.token_f1,
-            s.llm_judge.map_or("—".to_string(), |a| format!("{a:.3}")),
+            ratio(s.format_validity),
+            ratio(s.crop_selection),
+            ratio(s.reflection_rate),
             s.searches_per_question,
+            format!(
+                "{:.2}/{:.2}/{:.2}",
+                s.no_search, s.single_search, s.hybrid_search
+            ),
             format!(
                 "{:.2}/{:.2}/{:.2}",
                 s.mean_seconds, s.p50_seconds, s.p95_seconds
             ),
             s.failed
         );
+        if let Some(judge) = s.llm_judge {
+            println!("{:<16} LLM judge {judge:.3}", "");
+        }
     };
     for (category, summary) in &report.categories {
         row(category, summary);
+    }
+    for (scenes, summary) in &report.scenes {
+        row(scenes, summary);
     }
     row("all", &report.overall);
 }
@@ -272,12 +355,21 @@ mod tests {
     fn scored(category: &str, right: bool, searches: usize, seconds: f64) -> Scored {
         Scored {
             category: category.into(),
+            pictures: 1,
             exact_match: right,
             token_f1: if right { 1.0 } else { 0.5 },
             llm: None,
             searches,
             seconds,
             failed: false,
+            metrics: RunMetrics {
+                model_turns: 2,
+                accepted_turns: 2,
+                glances: 0,
+                gaze_ious: Vec::new(),
+                text_searches: 0,
+                search_mix: SearchMix::None,
+            },
         }
     }
 
@@ -295,9 +387,36 @@ mod tests {
         assert!((overall.searches_per_question - 7.0 / 3.0).abs() < 1e-12);
         assert_eq!((overall.p50_seconds, overall.p95_seconds), (2.0, 3.0));
         assert_eq!(overall.llm_judge, None);
-        let categories = by_category(&all);
+        let categories = grouped(&all, |s| s.category.clone());
         assert_eq!(categories["gaze"].questions, 2);
         assert_eq!(categories["gaze"].exact_match, 0.5);
         assert_eq!(categories["text"].exact_match, 1.0);
+    }
+
+    #[test]
+    fn behaviour_is_pooled_over_turns_gazes_and_runs() {
+        let mut wrong_then_right = scored("gaze", true, 2, 1.0);
+        wrong_then_right.metrics.gaze_ious = vec![0.1, 0.8];
+        wrong_then_right.metrics.search_mix = SearchMix::Single;
+        let mut wrong_only = scored("gaze", false, 3, 1.0);
+        wrong_only.metrics.gaze_ious = vec![0.2];
+        wrong_only.metrics.model_turns = 4;
+        wrong_only.metrics.accepted_turns = 3;
+        wrong_only.metrics.search_mix = SearchMix::Hybrid;
+        let no_tools = scored("no-search", true, 0, 1.0);
+        let all = [wrong_then_right, wrong_only, no_tools];
+        let s = summarise(&all.iter().collect::<Vec<_>>());
+        assert_eq!(s.format_validity, Some(7.0 / 8.0));
+        assert_eq!((s.gazes, s.crop_selection), (3, Some(1.0 / 3.0)));
+        assert_eq!((s.wrong_gaze_runs, s.reflection_rate), (2, Some(0.5)));
+        let third = 1.0 / 3.0;
+        assert_eq!(
+            (s.no_search, s.single_search, s.hybrid_search),
+            (third, third, third)
+        );
+        let interval = s.exact_match_95.expect("an interval");
+        assert!(interval.low <= s.exact_match && s.exact_match <= interval.high);
+        let none = summarise(&all[2..].iter().collect::<Vec<_>>());
+        assert_eq!((none.crop_selection, none.reflection_rate), (None, None));
     }
 }

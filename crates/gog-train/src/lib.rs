@@ -14,12 +14,16 @@
 //! * [`synthesize`] — oracle trajectories over a split's scenes, on every core.
 //! * [`data`] — the data directory the trainer reads.
 //! * [`export`] — trajectories to token ids, loss spans and images.
+//! * [`run_metrics`] — what a run's trace shows of its behaviour against the gold record.
+//! * [`intervals`] — bootstrap confidence intervals for the reports.
 
 pub mod data;
 pub mod export;
+pub mod intervals;
 pub mod observed;
 pub mod oracle;
 pub mod plan;
+pub mod run_metrics;
 pub mod scene;
 pub mod synthesize;
 pub mod think;

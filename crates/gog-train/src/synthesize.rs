@@ -101,14 +101,15 @@ pub fn agent(family: Family) -> Agent {
     }
 }
 
-/// Runs the oracle on one scene; `Err` holds why the scene was dropped.
-pub fn run_scene(
+/// Runs the oracle through the agent on one scene, as [`run_scene`] does: the run's trace and
+/// the oracle, which knows what it did.
+pub fn run_oracle<'r>(
     backend: &OfflineBackend,
     agent: &Agent,
-    record: &Record,
+    record: &'r Record,
     image: &[u8],
     config: &SynthesisConfig,
-) -> Result<Trajectory, String> {
+) -> (Trace, Oracle<'r>) {
     let mut rng = ChaCha8Rng::from_seed(
         Sha256::digest(format!(
             "gog-train/{}/{}/{}",
@@ -128,6 +129,18 @@ pub fn run_scene(
     };
     let trace =
         pollster::block_on(agent.run(&mut oracle, &observed, question, &mut Discard, &mut |_| {}));
+    (trace, oracle)
+}
+
+/// Runs the oracle on one scene; `Err` holds why the scene was dropped.
+pub fn run_scene(
+    backend: &OfflineBackend,
+    agent: &Agent,
+    record: &Record,
+    image: &[u8],
+    config: &SynthesisConfig,
+) -> Result<Trajectory, String> {
+    let (trace, oracle) = run_oracle(backend, agent, record, image, config);
     let answer = match trace.outcome {
         Some(Outcome::Answered { answer }) => answer,
         Some(Outcome::Failed { error }) => {

@@ -17,7 +17,8 @@ use gog_search::fixture::made_up_bundle;
 use gog_train::TrainError;
 use gog_train::export::{ExportConfig, export, tokenize};
 use gog_train::plan::Variant;
-use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_scene};
+use gog_train::run_metrics::{RunMetrics, SearchMix};
+use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_oracle, run_scene};
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
 use gog_vlm_policy::VlmPolicy;
 
@@ -377,4 +378,69 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_
     .expect("exported");
     let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
     assert_eq!(records, synthesis.trajectories);
+}
+
+/// `gog eval`'s measures of a run, taken from the trace alone, against what the oracle knows it
+/// did: the two are written independently, so they check each other.
+#[test]
+fn run_metrics_from_the_trace_agree_with_what_the_oracle_did() {
+    let backend = backend();
+    let scenes = scenes(&backend, 60);
+    let config = config(Variant::Gog);
+    let agent = agent(config.family);
+    let (mut answered, mut corrected, mut hybrid, mut gazes, mut right_gazes) = (0, 0, 0, 0, 0);
+    for (record, jpeg) in &scenes {
+        let (trace, oracle) = run_oracle(&backend, &agent, record, jpeg, &config);
+        if !matches!(
+            trace.outcome,
+            Some(gog_agent::trace::Outcome::Answered { .. })
+        ) {
+            continue;
+        }
+        answered += 1;
+        let measured = RunMetrics::of(&trace, record);
+        let did = oracle.behaviour();
+        let context = format!("{} ({})", record.id, did.label());
+        assert_eq!(
+            measured.accepted_turns + usize::from(did.slipped),
+            measured.model_turns,
+            "{context}"
+        );
+        assert_eq!(
+            measured.text_searches,
+            (did.text_searches + did.reads) as usize,
+            "{context}"
+        );
+        // A gaze that missed and a later one that found the picture is a reflection the oracle
+        // made. (A deliberately missed crop whose results still show the picture lower down is
+        // answered from without one: a wrong gaze, not corrected.)
+        if measured.reflection() == Some(true) {
+            assert!(did.reflected, "{context}: {:?}", measured.gaze_ious);
+            corrected += 1;
+        }
+        gazes += measured.gaze_ious.len();
+        right_gazes += measured.right_gazes();
+        if did.first == "glance" {
+            assert!(measured.glances >= 1, "{context}");
+        }
+        let searched_image = did.first != "count";
+        let expected = match (searched_image, did.text_searches + did.reads > 0) {
+            (false, false) => SearchMix::None,
+            (true, true) => SearchMix::Hybrid,
+            _ => SearchMix::Single,
+        };
+        assert_eq!(measured.search_mix, expected, "{context}");
+        hybrid += usize::from(expected == SearchMix::Hybrid);
+    }
+    assert!(answered >= 50, "only {answered} of 60 scenes answered");
+    assert!(
+        corrected > 0,
+        "no wrong gaze corrected among {answered} runs"
+    );
+    assert!(hybrid > 0, "no hybrid search among {answered} runs");
+    // Its crops are jittered to IoU ≥ 0.7 with the gold box; only the deliberate mistakes miss.
+    assert!(
+        right_gazes * 10 >= gazes * 7,
+        "{right_gazes} of {gazes} gazes chose the right region"
+    );
 }
