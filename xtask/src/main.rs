@@ -1,6 +1,7 @@
 //! Developer commands for GoG. `cargo xtask demo` builds and serves the whole product locally;
 //! `cargo xtask test` runs every test tier; `cargo xtask bench NAME` runs a benchmark;
-//! `cargo xtask corpus` builds the offline corpus bundle; `cargo xtask train sft` trains GoG-Tiny.
+//! `cargo xtask corpus` builds the offline corpus bundle; `cargo xtask train sft` trains GoG-Tiny;
+//! `cargo xtask eval` measures it for docs/EVAL.md.
 //!
 //! Tools the commands need are installed on first use into a cache outside the repository
 //! (`$GOG_TOOLS_DIR`, default `~/.cache/gog/tools`), at pinned versions; later runs reuse them.
@@ -10,6 +11,7 @@ mod bench;
 mod bench_browser;
 mod corpus;
 mod demo;
+mod eval;
 mod paths;
 mod process;
 mod reference;
@@ -42,6 +44,8 @@ enum Command {
     Reference(reference::ReferenceArgs),
     /// Train GoG-Tiny (`train sft`): scenes, oracle trajectories, tokenizer, model, package.
     Train(train::TrainArgs),
+    /// Measure GoG-Tiny on the GoG-Offline test split and rewrite docs/EVAL.md's tables.
+    Eval(eval::EvalArgs),
 }
 
 fn main() {
@@ -54,6 +58,7 @@ fn main() {
         Command::Tools(args) => tools::run(&args),
         Command::Reference(args) => reference::run(&args),
         Command::Train(args) => train::run(&args),
+        Command::Eval(args) => eval::run(&args),
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");

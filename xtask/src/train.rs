@@ -307,7 +307,7 @@ const STAGES: [&str; 6] = [
 ];
 
 /// Builds the `gog` command (release speed without whole-program LTO) and returns its path.
-fn build_gog() -> Result<PathBuf> {
+pub fn build_gog() -> Result<PathBuf> {
     process::run(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .current_dir(paths::workspace())
