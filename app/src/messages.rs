@@ -14,8 +14,8 @@ pub enum Request {
     Load {
         /// The package's URL prefix: `manifest.json` and its files are under it.
         package: String,
-        /// Run on the CPU even when WebGPU is there.
-        cpu_only: bool,
+        /// Where the model is to run.
+        device: DevicePreference,
     },
     /// Download (or take from the cache) and index the offline corpus now, so that it is there
     /// for the first question, with or without a network by then.
@@ -29,6 +29,19 @@ pub enum Request {
     /// Run a trace's question again with the same settings, answering its searches from what
     /// it recorded (the image comes from the trace).
     Rerun { trace: Box<Trace> },
+}
+
+/// Where the person wants the model to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePreference {
+    /// Whichever is faster for this model here (`gog_vlm::device_choice`).
+    #[default]
+    Auto,
+    /// WebGPU whenever the browser has it.
+    WebGpu,
+    /// The CPU kernel even when WebGPU is there.
+    Cpu,
 }
 
 /// How a run may go, as the page's settings set it.
@@ -103,13 +116,13 @@ pub enum Report {
     Failed { error: String },
 }
 
-/// Where the model runs, and why there when it is not WebGPU.
+/// Where the model runs, and why there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceReport {
     /// `webgpu` or `cpu`.
     pub kind: String,
     /// The adapter's name, on WebGPU.
     pub adapter: Option<String>,
-    /// Why the CPU is used, when it is.
-    pub fallback_reason: Option<String>,
+    /// Why this device: the setting, an automatic choice, or WebGPU missing.
+    pub reason: String,
 }

@@ -45,6 +45,23 @@ test('the start page shows the product, WebGPU status and a healthy proxy', asyn
   await page.close();
 });
 
+test('the model runs where it is faster unless the person picks a device, and the page says why', { timeout: 2 * SLOW }, async () => {
+  const { page, errors } = await openPage(APP_URL);
+  assert.ok(await page.isChecked('input[name="device"][value="auto"]'), 'Automatic is the default');
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  assert.equal(await page.getAttribute('#model-device', 'data-device'), 'cpu');
+  assert.match(await page.textContent('#model-device'), /Running on the CPU: chosen automatically: a model this small \(\d+\.\d M weights per token\)/);
+
+  await page.check('input[name="device"][value="webgpu"]');
+  await page.click('#load-model');
+  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  assert.equal(await page.getAttribute('#model-device', 'data-device'), 'webgpu');
+  assert.match(await page.textContent('#model-device'), /Running on WebGPU \(.+\): WebGPU was chosen in the settings/);
+  await screenshot(page, 'device-webgpu.png');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a person picks an image and a question; bad files are refused without losing the image', async () => {
   const { page, errors } = await openPage(APP_URL);
 

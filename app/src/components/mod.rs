@@ -33,7 +33,7 @@ use base64::Engine as _;
 use gog_agent::Trace;
 use leptos::{prelude::*, task::spawn_local};
 
-use crate::messages::{Report, Request, RunSettings, SearchChoice};
+use crate::messages::{DevicePreference, Report, Request, RunSettings, SearchChoice};
 use crate::model_worker::ModelWorker;
 use crate::share::{self, SharedLink};
 
@@ -67,7 +67,7 @@ pub fn App() -> impl IntoView {
     let running = RwSignal::new(false);
     let corpus_note = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
-    let last_package = StoredValue::new((EMBEDDED[0].path.to_owned(), false));
+    let last_package = StoredValue::new((EMBEDDED[0].path.to_owned(), DevicePreference::Auto));
     let worker = StoredValue::new_local(None::<ModelWorker>);
 
     let on_report: Rc<dyn Fn(Report)> = Rc::new(move |report| {
@@ -88,8 +88,8 @@ pub fn App() -> impl IntoView {
     };
     start_worker();
 
-    let load = Callback::new(move |(package, cpu_only): (String, bool)| {
-        last_package.set_value((package.clone(), cpu_only));
+    let load = Callback::new(move |(package, device): (String, DevicePreference)| {
+        last_package.set_value((package.clone(), device));
         model.set(ModelState::Downloading(Download {
             weights: String::new(),
             model_type: String::new(),
@@ -102,12 +102,12 @@ pub fn App() -> impl IntoView {
         }));
         worker.with_value(|w| {
             if let Some(w) = w {
-                w.send(&Request::Load { package, cpu_only }, None);
+                w.send(&Request::Load { package, device }, None);
             }
         });
     });
     // The shipped model loads at once: it is small, and a first visit should be able to ask.
-    load.run((EMBEDDED[0].path.to_owned(), false));
+    load.run((EMBEDDED[0].path.to_owned(), DevicePreference::Auto));
     // So does the offline corpus whenever it is the search chosen: after one visit, questions
     // can be asked with the network off.
     let load_corpus = move || {
@@ -154,8 +154,8 @@ pub fn App() -> impl IntoView {
             "Stopped. The steps so far are kept; the model is loading again.".into(),
         ));
         start_worker();
-        let (package, cpu_only) = last_package.get_value();
-        load.run((package, cpu_only));
+        let (package, device) = last_package.get_value();
+        load.run((package, device));
         load_corpus();
     });
     let show_opened = move |opened: Trace| {

@@ -1,6 +1,6 @@
 use leptos::{prelude::*, task::spawn_local};
 
-use crate::messages::DeviceReport;
+use crate::messages::{DevicePreference, DeviceReport};
 use crate::package::PackageSummary;
 use crate::webgpu::format_bytes;
 use gog_agent::ModelInfo;
@@ -88,18 +88,33 @@ impl Download {
     }
 }
 
+/// The device choices, as the picker offers them.
+const DEVICES: [(DevicePreference, &str, &str); 3] = [
+    (
+        DevicePreference::Auto,
+        "auto",
+        "Automatic: the faster for this model here (small models run faster on the CPU)",
+    ),
+    (
+        DevicePreference::WebGpu,
+        "webgpu",
+        "WebGPU when the browser has it",
+    ),
+    (DevicePreference::Cpu, "cpu", "The CPU"),
+];
+
 /// Choosing a model package and loading it: the shipped ones or any URL.
 #[component]
 pub fn ModelPicker(
     state: ReadSignal<ModelState>,
-    on_load: Callback<(String, bool)>,
+    on_load: Callback<(String, DevicePreference)>,
 ) -> impl IntoView {
     let choice = RwSignal::new(EMBEDDED[0].path.to_owned());
     let url = RwSignal::new(String::new());
     // The URL as last committed (Enter, or leaving the field): its package is described then,
     // not at every keystroke.
     let committed_url = RwSignal::new(String::new());
-    let cpu_only = RwSignal::new(false);
+    let device = RwSignal::new(DevicePreference::Auto);
     let busy = move || {
         matches!(
             state.get(),
@@ -113,7 +128,7 @@ pub fn ModelPicker(
             choice.get()
         };
         if !package.is_empty() {
-            on_load.run((package, cpu_only.get()));
+            on_load.run((package, device.get()));
         }
     };
     view! {
@@ -142,11 +157,17 @@ pub fn ModelPicker(
                     on:input=move |ev| { url.set(event_target_value(&ev)); choice.set("url".into()); }
                     on:change=move |ev| committed_url.set(event_target_value(&ev).trim().to_owned()) />
                 <PackageFacts package=Signal::derive(move || Some(committed_url.get()).filter(|u| !u.is_empty())) />
-                <label class="choice">
-                    <input type="checkbox" id="cpu-only" prop:checked=move || cpu_only.get()
-                        on:change=move |ev| cpu_only.set(event_target_checked(&ev)) />
-                    "Use the CPU even when WebGPU is available"
-                </label>
+            </fieldset>
+            <fieldset class="device-choice">
+                <legend>"Run on"</legend>
+                {DEVICES.iter().map(|&(preference, value, label)| view! {
+                    <label class="choice">
+                        <input type="radio" name="device" value=value
+                            prop:checked=move || device.get() == preference
+                            on:change=move |_| device.set(preference) />
+                        {label}
+                    </label>
+                }).collect_view()}
             </fieldset>
             <button type="button" id="load-model" on:click=load disabled=busy>"Load model"</button>
             <ModelStatus state=state />
@@ -226,15 +247,15 @@ fn ModelStatus(state: ReadSignal<ModelState>) -> impl IntoView {
     }
 }
 
-/// Where the model runs; on the CPU, why, since it is much slower.
+/// Where the model runs, and why there.
 #[component]
 fn DeviceNote(device: DeviceReport) -> impl IntoView {
     view! {
         <p class="note" id="model-device" data-device=device.kind.clone()>
-            {match (&device.adapter, &device.fallback_reason) {
-                (_, Some(reason)) => format!("Running on the CPU: {reason}. Expect answers to take much longer."),
-                (Some(adapter), None) => format!("Running on WebGPU ({adapter})."),
-                (None, None) => "Running on WebGPU.".to_owned(),
+            {match &device.adapter {
+                Some(adapter) => format!("Running on WebGPU ({adapter}): {}.", device.reason),
+                None if device.kind == "webgpu" => format!("Running on WebGPU: {}.", device.reason),
+                None => format!("Running on the CPU: {}.", device.reason),
             }}
         </p>
     }

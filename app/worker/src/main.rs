@@ -78,10 +78,10 @@ async fn handle(state: &Rc<RefCell<WorkerState>>, data: &JsValue) {
         Err(error) => return post(&Report::Failed { error }),
     };
     match request {
-        Request::Load { package, cpu_only } => {
+        Request::Load { package, device } => {
             // Free the old model first: two would not fit where one barely does.
             state.borrow_mut().model = None;
-            match model::load(&package, cpu_only, &|report| post(&report)).await {
+            match model::load(&package, device, &|report| post(&report)).await {
                 Ok(policy) => state.borrow_mut().model = Some(policy),
                 Err(error) => post(&Report::LoadFailed { error }),
             }

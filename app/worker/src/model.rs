@@ -1,18 +1,21 @@
 //! Getting a model package into the worker: its manifest, each file from the cache or the
-//! network with progress, checked against the manifest's hashes as the model loads, onto WebGPU
-//! or, when the browser has none, the CPU; then one warm-up pass.
+//! network with progress, checked against the manifest's hashes as the model loads, onto the
+//! device the person chose or, left to the runtime, the faster one for this model here
+//! (`gog_vlm::device_choice`); then one warm-up pass.
 
 use std::collections::{BTreeMap, HashMap};
 
 use gog_vlm::checkpoint::ShardSource;
+use gog_vlm::device_choice::{auto_cpu_for_adapter, auto_cpu_for_size, weights_per_token};
 use gog_vlm::package::{Manifest, PackageError};
+use gog_vlm::qwen_vl::config::QwenVlConfig;
 use gog_vlm::vlm::LoadError;
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
 use gog_vlm_policy::VlmPolicy;
 use js_sys::Uint8Array;
 
 use super::fetch::{self, ContentCache};
-use gog_app::messages::{DeviceReport, Report};
+use gog_app::messages::{DevicePreference, DeviceReport, Report};
 
 /// The Cache Storage cache that holds model files.
 const CACHE: &str = "gog-models-v1";
@@ -20,7 +23,7 @@ const CACHE: &str = "gog-models-v1";
 /// Loads the package under `base` and warms it up, telling `report` how it goes.
 pub async fn load(
     base: &str,
-    cpu_only: bool,
+    preference: DevicePreference,
     report: &dyn Fn(Report),
 ) -> Result<VlmPolicy, String> {
     let base = base.trim_end_matches('/');
@@ -70,7 +73,9 @@ pub async fn load(
         }
     };
 
-    let (device, device_report) = device(cpu_only).await;
+    let config = QwenVlConfig::from_json(&model_files.config)
+        .map_err(|e| format!("the model does not load: {e}"))?;
+    let (device, device_report) = device(preference, weights_per_token(&config.text)).await;
     report(Report::WarmingUp {
         device: device_report.clone(),
     });
@@ -128,30 +133,45 @@ async fn download(
     Ok(files)
 }
 
-/// WebGPU unless asked for the CPU or the browser has no usable adapter, with the reason.
-async fn device(cpu_only: bool) -> (ComputeDevice, DeviceReport) {
+/// The device the preference and the model's size call for, with the reason.
+async fn device(preference: DevicePreference, weights: u64) -> (ComputeDevice, DeviceReport) {
     let cpu = |reason: String| {
         (
             ComputeDevice::cpu(),
             DeviceReport {
                 kind: "cpu".into(),
                 adapter: None,
-                fallback_reason: Some(reason),
+                reason,
             },
         )
     };
-    if cpu_only {
-        return cpu("the CPU was chosen in the settings".into());
+    match preference {
+        DevicePreference::Cpu => return cpu("the CPU was chosen in the settings".into()),
+        DevicePreference::Auto => {
+            if let Some(reason) = auto_cpu_for_size(weights) {
+                return cpu(reason);
+            }
+        }
+        DevicePreference::WebGpu => {}
     }
     match ComputeDevice::webgpu().await {
         Ok(device) => {
-            let adapter = device.adapter().map(ToString::to_string);
+            let info = device.adapter().cloned();
+            if preference == DevicePreference::Auto
+                && let Some(reason) = info.as_ref().and_then(auto_cpu_for_adapter)
+            {
+                return cpu(reason);
+            }
+            let reason = match preference {
+                DevicePreference::WebGpu => "WebGPU was chosen in the settings",
+                _ => "chosen automatically: a model this size runs faster on the GPU",
+            };
             (
                 device,
                 DeviceReport {
                     kind: "webgpu".into(),
-                    adapter,
-                    fallback_reason: None,
+                    adapter: info.map(|adapter| adapter.to_string()),
+                    reason: reason.into(),
                 },
             )
         }

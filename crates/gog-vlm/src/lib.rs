@@ -11,6 +11,7 @@ pub mod chat_template;
 pub mod checkpoint;
 mod config_error;
 pub mod device;
+pub mod device_choice;
 pub mod fuzzing;
 pub mod image_processor;
 pub mod nn;
