@@ -106,6 +106,8 @@ pub enum Report {
     Corpus { done: u64, total: u64, ready: bool },
     /// The offline corpus could not be loaded; searches with it will fail until it can.
     CorpusFailed { error: String },
+    /// The model has read `done` of its prompt's `total` tokens.
+    Reading { done: usize, total: usize },
     /// A piece of the model's text as it is generated.
     Text { piece: String },
     /// The run so far, after each step (without the image, which the page has).

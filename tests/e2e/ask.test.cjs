@@ -32,7 +32,17 @@ test('a question runs end to end on the tiny model with the offline corpus, shar
   // A picture of noise, which no compressor shrinks, makes the trace too large for a link of its
   // own: the link goes through the proxy's trace store.
   const image = { name: 'noise.png', mimeType: 'image/png', buffer: noisePng(320, 240) };
+  // Everything the page says about reading the prompt, however briefly it says it.
+  await page.evaluate(() => {
+    window.readingSeen = [];
+    new MutationObserver(() => {
+      const reading = document.getElementById('reading');
+      if (reading) window.readingSeen.push(reading.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await ask(page, 'running.png', { image });
+  const reading = await page.evaluate(() => window.readingSeen);
+  assert.ok(reading.some((text) => /^The model is reading: \d+ of \d+ tokens$/.test(text)), `the page showed the prompt being read: ${JSON.stringify(reading.slice(0, 3))}`);
   assert.match(await page.textContent('#model-device'), /WebGPU|CPU/);
   await screenshot(page, 'answered.png');
 

@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
     let trace_origin = RwSignal::new(TraceOrigin::Live);
     let trace_image = RwSignal::new(None::<String>);
     let live_text = RwSignal::new(String::new());
+    let reading = RwSignal::new(None::<(usize, usize)>);
     let running = RwSignal::new(false);
     let corpus_note = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
             model,
             trace,
             live_text,
+            reading,
             running,
             corpus_note,
             notice,
@@ -132,6 +134,7 @@ pub fn App() -> impl IntoView {
         trace_origin.set(TraceOrigin::Live);
         trace_image.set(Some(picked.object_url.clone()));
         live_text.set(String::new());
+        reading.set(None);
         running.set(true);
         let request = Request::Ask {
             question: question.get_untracked(),
@@ -212,7 +215,7 @@ pub fn App() -> impl IntoView {
                 TraceOrigin::Opened => "An opened trace, shown exactly as it was recorded; no model ran.",
             }}
         </p>
-        <TraceView trace=trace.into() image_url=trace_image.into() live_text=live_text.into() running=running.into() />
+        <TraceView trace=trace.into() image_url=trace_image.into() live_text=live_text.into() reading=reading.into() running=running.into() />
         <ShareBar trace=trace.into() proxy_url=proxy_url.into() can_rerun=Signal::derive(ready)
             on_import=Callback::new(show_opened) on_rerun=rerun />
     }
@@ -224,6 +227,8 @@ struct Shown {
     model: RwSignal<ModelState>,
     trace: RwSignal<Option<Trace>>,
     live_text: RwSignal<String>,
+    /// How much of its prompt the model has read, while it reads.
+    reading: RwSignal<Option<(usize, usize)>>,
     running: RwSignal<bool>,
     corpus_note: RwSignal<Option<String>>,
     notice: RwSignal<Option<String>>,
@@ -284,9 +289,14 @@ impl Shown {
                 )
             })),
             Report::CorpusFailed { error } => self.corpus_note.set(Some(error)),
-            Report::Text { piece } => self.live_text.update(|text| text.push_str(&piece)),
+            Report::Reading { done, total } => self.reading.set(Some((done, total))),
+            Report::Text { piece } => {
+                self.reading.set(None);
+                self.live_text.update(|text| text.push_str(&piece));
+            }
             Report::Progress { trace: partial } => {
                 self.live_text.set(String::new());
+                self.reading.set(None);
                 let image = self
                     .trace
                     .with_untracked(|t| t.as_ref().and_then(|t| t.image.base64.clone()));
@@ -296,6 +306,7 @@ impl Shown {
             }
             Report::Finished { trace: finished } => {
                 self.live_text.set(String::new());
+                self.reading.set(None);
                 self.running.set(false);
                 self.trace.set(Some(*finished));
             }

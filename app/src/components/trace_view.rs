@@ -12,10 +12,13 @@ pub fn TraceView(
     trace: Signal<Option<Trace>>,
     image_url: Signal<Option<String>>,
     live_text: Signal<String>,
+    /// How much of its prompt the model has read, while it reads.
+    reading: Signal<Option<(usize, usize)>>,
     running: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <section class="trace-view" aria-label="What the agent did" aria-live="polite" hidden=move || trace.with(Option::is_none)>
+        <section class="trace-view" aria-label="What the agent did" aria-live="polite"
+            hidden=move || trace.with(Option::is_none) && !running.get()>
             <h2>"What the agent did"</h2>
             {move || trace.with(|t| t.as_ref().map(|t| view! {
                 <p class="trace-question" id="trace-question">{format!("“{}”", t.question)}</p>
@@ -34,7 +37,13 @@ pub fn TraceView(
                         }))}
                     </ol>
                     <div class="live" id="live-step" hidden=move || !running.get()>
-                        <p class="meta">"The model is writing…"</p>
+                        {move || match reading.get() {
+                            Some((done, total)) => view! {
+                                <p class="meta" id="reading">{format!("The model is reading: {done} of {total} tokens")}</p>
+                                <progress id="reading-progress" max=total as f64 value=done as f64></progress>
+                            }.into_any(),
+                            None => view! { <p class="meta">"The model is writing…"</p> }.into_any(),
+                        }}
                         <pre id="live-text">{move || live_text.get()}</pre>
                     </div>
                     {move || trace.with(|t| t.as_ref().and_then(|t| t.outcome.clone().map(|outcome| {

@@ -220,12 +220,12 @@ async fn run(
             &backend,
             question,
             &mut PageSink,
-            &mut |event| {
-                if let Event::Text(piece) = event {
-                    post(&Report::Text {
-                        piece: piece.to_owned(),
-                    });
-                }
+            &mut |event| match event {
+                Event::Text(piece) => post(&Report::Text {
+                    piece: piece.to_owned(),
+                }),
+                Event::Reading { done, total } => post(&Report::Reading { done, total }),
+                Event::Step(_) | Event::Finished(_) => {}
             },
         )
         .await;

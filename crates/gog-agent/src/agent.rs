@@ -13,7 +13,7 @@ use web_time::Instant;
 
 use crate::boxes::{self, CropRules};
 use crate::conversation::{Conversation, Message, Part, Role};
-use crate::policy::{Policy, SamplingParams};
+use crate::policy::{Policy, Replying, SamplingParams};
 use crate::prompts::Prompts;
 use crate::protocol::{self, Action, IMAGE_SEARCH, READ, TEXT_SEARCH};
 use crate::trace::{
@@ -81,6 +81,11 @@ impl AgentConfig {
 /// What a run reports as it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// The model has read `done` of its prompt's `total` tokens.
+    Reading {
+        done: usize,
+        total: usize,
+    },
     /// A piece of the model's text, as soon as it is generated.
     Text(&'a str),
     /// A step, complete with its search.
@@ -258,9 +263,14 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
         for _ in 0..self.config.max_turns {
             let started = Instant::now();
             let reply = {
-                let mut on_text = |text: &str| on_event(Event::Text(text));
+                let mut on_reply = |event: Replying<'_>| {
+                    on_event(match event {
+                        Replying::Reading { done, total } => Event::Reading { done, total },
+                        Replying::Text(text) => Event::Text(text),
+                    });
+                };
                 self.policy
-                    .reply(&self.conversation, self.sampling, &mut on_text)
+                    .reply(&self.conversation, self.sampling, &mut on_reply)
                     .await
             };
             let reply = match reply {

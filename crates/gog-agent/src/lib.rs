@@ -27,7 +27,7 @@ pub mod trace;
 
 pub use agent::{Agent, AgentConfig, Event, Question};
 pub use boxes::{BoxConvention, BoxError, CropRules, PixelBox};
-pub use policy::{ModelInfo, Policy, PolicyError, Reply, ReplyEnd, SamplingParams};
+pub use policy::{ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying, SamplingParams};
 pub use prompts::{Family, Prompts};
 pub use protocol::{Action, ProtocolError, Turn, parse_turn};
 pub use trace::{Mode, Outcome, Trace, TraceSink};

@@ -65,6 +65,15 @@ pub struct Reply {
     pub end: ReplyEnd,
 }
 
+/// What a policy reports while it replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replying<'a> {
+    /// `done` of the prompt's `total` tokens have been read.
+    Reading { done: usize, total: usize },
+    /// A piece of the reply's text, as soon as it is generated.
+    Text(&'a str),
+}
+
 /// A model that could not reply (a runtime error), as text for the trace.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the model failed: {0}")]
@@ -81,11 +90,12 @@ pub trait Policy {
     /// pixels depend on how it resizes that image).
     fn box_convention(&self, size: (u32, u32)) -> BoxConvention;
 
-    /// The next assistant turn, calling `on_text` with each piece as it is generated.
+    /// The next assistant turn, telling `on_event` how far the prompt has been read and each
+    /// piece of text as it is generated.
     async fn reply(
         &mut self,
         conversation: &Conversation,
         sampling: &SamplingParams,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Replying<'_>),
     ) -> Result<Reply, PolicyError>;
 }

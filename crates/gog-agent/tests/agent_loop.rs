@@ -11,7 +11,9 @@ use std::collections::VecDeque;
 use gog_agent::agent::{Agent, AgentConfig, Event, Question};
 use gog_agent::boxes::{BoxConvention, PixelBox};
 use gog_agent::conversation::Conversation;
-use gog_agent::policy::{ModelInfo, Policy, PolicyError, Reply, ReplyEnd, SamplingParams};
+use gog_agent::policy::{
+    ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying, SamplingParams,
+};
 use gog_agent::prompts::{Family, Prompts};
 use gog_agent::trace::{
     Actor, Budgets, Mode, Outcome, SearchRequest, SearchResults, StopReason, Trace, TraceError,
@@ -60,15 +62,19 @@ impl Policy for ScriptedPolicy {
         &mut self,
         conversation: &Conversation,
         _sampling: &SamplingParams,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Replying<'_>),
     ) -> Result<Reply, PolicyError> {
         self.seen.push(conversation.transcript());
         let text = self
             .replies
             .pop_front()
             .ok_or_else(|| PolicyError("the script has ended".into()))?;
+        on_event(Replying::Reading {
+            done: 100,
+            total: 100,
+        });
         for piece in text.split_inclusive(' ') {
-            on_text(piece);
+            on_event(Replying::Text(piece));
         }
         Ok(Reply {
             tokens: text.bytes().map(u32::from).collect(),
@@ -222,13 +228,32 @@ fn run_on(
 ) -> (Trace, CountingSink, Vec<String>) {
     let mut sink = CountingSink::default();
     let mut texts = Vec::new();
-    let trace = pollster::block_on(
-        agent.run(policy, backend, question, &mut sink, &mut |event| {
-            if let Event::Text(text) = event {
-                texts.push(text.to_string());
-            }
-        }),
-    );
+    let mut readings = 0;
+    let trace =
+        pollster::block_on(agent.run(
+            policy,
+            backend,
+            question,
+            &mut sink,
+            &mut |event| match event {
+                Event::Text(text) => texts.push(text.to_string()),
+                Event::Reading { done, total } => {
+                    assert_eq!(
+                        (done, total),
+                        (100, 100),
+                        "the policy's progress, passed on"
+                    );
+                    readings += 1;
+                }
+                Event::Step(_) | Event::Finished(_) => {}
+            },
+        ));
+    let model_turns = trace
+        .steps
+        .iter()
+        .filter(|s| s.actor == Actor::Model)
+        .count();
+    assert_eq!(readings, model_turns, "one progress report per model turn");
     (trace, sink, texts)
 }
 

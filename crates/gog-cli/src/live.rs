@@ -81,6 +81,8 @@ impl LivePrinter {
                 out.write_all(render_effects(step).as_bytes())
             }
             Event::Finished(outcome) => writeln!(out, "\n{}", render_outcome(Some(outcome))),
+            // Natively a prompt is read in well under a second: nothing worth a line.
+            Event::Reading { .. } => Ok(()),
         };
         let _ = out.flush();
     }

@@ -7,7 +7,7 @@ use gog_vlm::checkpoint::Checkpoint;
 use gog_vlm::nn::linear::Quantization;
 use gog_vlm::quant::QuantFormat;
 use gog_vlm::qwen_vl::{QwenVl, QwenVlConfig};
-use gog_vlm::{ComputeDevice, GenerateRequest, StopReason};
+use gog_vlm::{ComputeDevice, GenerateRequest, Generated, StopReason};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -98,10 +98,12 @@ fn generate(args: &GenerateArgs) -> Result<()> {
             sampling: gog_vlm_policy::sampling(&params),
             max_new_tokens: params.max_new_tokens,
         },
-        |piece| {
-            // A closed pipe ends the output, not the generation.
-            let _ = stdout.write_all(piece.as_bytes());
-            let _ = stdout.flush();
+        |event| {
+            if let Generated::Text(piece) = event {
+                // A closed pipe ends the output, not the generation.
+                let _ = stdout.write_all(piece.as_bytes());
+                let _ = stdout.flush();
+            }
         },
     ))?;
     let _ = writeln!(stdout);

@@ -11,7 +11,7 @@ use gog_agent::SamplingParams;
 use gog_agent::conversation::{Conversation, Message};
 use gog_agent::judge::judge;
 use gog_agent::protocol::{IMAGE_SEARCH, READ, TEXT_SEARCH};
-use gog_agent::{BoxConvention, Family, ModelInfo, Policy, PolicyError, Reply, ReplyEnd};
+use gog_agent::{BoxConvention, Family, ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying};
 use gog_scenes::{Category, Record};
 use gog_search::backend::{ImageResult, TextResult};
 use rand::Rng;
@@ -488,10 +488,10 @@ impl Policy for Oracle<'_> {
         &mut self,
         conversation: &Conversation,
         _sampling: &SamplingParams,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Replying<'_>),
     ) -> Result<Reply, PolicyError> {
         let (text, learn) = self.next()?;
-        on_text(&text);
+        on_event(Replying::Text(&text));
         self.messages.clone_from(&conversation.messages);
         self.messages.push(Message::text(
             gog_agent::conversation::Role::Assistant,

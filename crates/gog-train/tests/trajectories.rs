@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use gog_agent::conversation::{Conversation, Message};
 use gog_agent::{
-    Action, Agent, BoxConvention, Family, ModelInfo, Policy, PolicyError, Prompts, Reply,
+    Action, Agent, BoxConvention, Family, ModelInfo, Policy, PolicyError, Prompts, Reply, Replying,
     SamplingParams, TraceSink, parse_turn,
 };
 use gog_scenes::background::gradients;
@@ -203,7 +203,7 @@ impl Policy for Forced<'_> {
         &mut self,
         conversation: &Conversation,
         sampling: &SamplingParams,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Replying<'_>),
     ) -> Result<Reply, PolicyError> {
         let one = SamplingParams {
             max_new_tokens: 1,
@@ -217,7 +217,7 @@ impl Policy for Forced<'_> {
             return Err(PolicyError("no more replies".into()));
         };
         self.last.clone_from(&conversation.messages);
-        on_text(text);
+        on_event(Replying::Text(text));
         Ok(Reply {
             text: text.clone(),
             tokens: Vec::new(),

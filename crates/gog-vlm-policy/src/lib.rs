@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use gog_agent::SamplingParams;
 use gog_agent::conversation::{Conversation, Part, Role};
-use gog_agent::{BoxConvention, Family, ModelInfo, Policy, PolicyError, Reply, ReplyEnd};
+use gog_agent::{BoxConvention, Family, ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying};
 use gog_vlm::chat_template::{ChatMessage, ContentPart, MessageContent};
 use gog_vlm::image_processor::smart_resize;
 use gog_vlm::qwen_vl;
 use gog_vlm::sampling::Sampling;
-use gog_vlm::{GenerateRequest, StopReason, Vlm};
+use gog_vlm::{GenerateRequest, Generated, StopReason, Vlm};
 
 /// A loaded model as the agent's policy.
 #[derive(Debug)]
@@ -139,7 +139,7 @@ impl Policy for VlmPolicy {
         &mut self,
         conversation: &Conversation,
         params: &SamplingParams,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Replying<'_>),
     ) -> Result<Reply, PolicyError> {
         let (messages, order) = chat_messages(conversation);
         // The agent adds each image once, where it is first shown; only a conversation shown
@@ -170,7 +170,12 @@ impl Policy for VlmPolicy {
                     sampling: sampling(params),
                     max_new_tokens: params.max_new_tokens,
                 },
-                |piece| on_text(piece),
+                |event| {
+                    on_event(match event {
+                        Generated::Read { done, total } => Replying::Reading { done, total },
+                        Generated::Text(piece) => Replying::Text(piece),
+                    });
+                },
             )
             .await
             .map_err(|err| PolicyError(err.to_string()))?;

@@ -28,4 +28,4 @@ pub mod vlm;
 
 pub use config_error::ConfigError;
 pub use device::{AdapterInfo, ComputeDevice, DeviceError, DeviceKind};
-pub use vlm::{GenerateRequest, Generation, LoadOptions, ModelFiles, StopReason, Vlm};
+pub use vlm::{GenerateRequest, Generated, Generation, LoadOptions, ModelFiles, StopReason, Vlm};

@@ -246,6 +246,8 @@ pub enum GenerateError {
     Device(#[from] DeviceError),
     #[error(transparent)]
     Sampling(#[from] SamplingError),
+    #[error("the prompt is empty")]
+    EmptyPrompt,
 }
 
 /// What to generate.
@@ -267,6 +269,20 @@ pub enum StopReason {
     MaxTokens,
     /// The context is full.
     ContextFull,
+}
+
+/// Prompt tokens read per pass of the decoder before the next token is generated: small
+/// enough that a long prompt reports its progress every few seconds on a slow device, large
+/// enough that each pass keeps the matrix kernels busy.
+pub const PREFILL_CHUNK: usize = 256;
+
+/// What a generation reports as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated<'a> {
+    /// `done` of the prompt's `total` tokens have been read.
+    Read { done: usize, total: usize },
+    /// A piece of the reply's text.
+    Text(&'a str),
 }
 
 /// What a generation produced.
@@ -304,6 +320,8 @@ pub struct Vlm {
     quant: Option<QuantFormat>,
     /// Encoded images by the hash of their patches, most recent last.
     vision_cache: VecDeque<([u8; 32], VisionOutput)>,
+    /// Prompt tokens per decoder pass ([`PREFILL_CHUNK`] unless set).
+    prefill_chunk: usize,
 }
 
 impl Vlm {
@@ -328,6 +346,7 @@ impl Vlm {
             device,
             quant: quant_format,
             vision_cache: VecDeque::new(),
+            prefill_chunk: PREFILL_CHUNK,
         })
     }
 
@@ -389,11 +408,17 @@ impl Vlm {
         Ok(())
     }
 
-    /// Generates a reply, calling `on_text` with each piece of text as soon as it is complete.
+    /// Reads prompts `tokens` at a time (at least one); the reply is the same, up to rounding.
+    pub fn set_prefill_chunk(&mut self, tokens: usize) {
+        self.prefill_chunk = tokens.max(1);
+    }
+
+    /// Generates a reply, telling `on_event` how far the prompt has been read and each piece of
+    /// text as soon as it is complete.
     pub async fn generate(
         &mut self,
         request: GenerateRequest<'_>,
-        mut on_text: impl FnMut(&str),
+        mut on_event: impl FnMut(Generated<'_>),
     ) -> Result<Generation, GenerateError> {
         let mut sampler = Sampler::new(request.sampling)?;
         let processed = self.prompter.process(request.images)?;
@@ -407,18 +432,59 @@ impl Vlm {
         let image_tokens = prompt.iter().filter(|&&t| t == image_token).count();
         let merge = self.processor().merge_size;
         let positions = rope_positions(&prompt, image_token, &grids, merge)?;
-        let mut cache = self.model.new_cache();
-        let hidden = self.model.decode(
-            DecoderInput {
-                tokens: &prompt,
-                positions: [&positions.axes[0], &positions.axes[1], &positions.axes[2]],
-                images: images.as_ref(),
-            },
-            &mut cache,
-            None,
-        )?;
-        let mut logits = self.last_logits(hidden).await?;
         let limit = self.model.config().text.max_position_embeddings;
+        if prompt.len() > limit {
+            return Err(ForwardError::ContextFull {
+                needed: prompt.len(),
+                limit,
+            }
+            .into());
+        }
+        let mut cache = self.model.new_cache();
+        // The prompt is read in chunks, so that a long one can report how far it has got; the
+        // attention of each chunk covers the cache before it, so the result is the same.
+        let mut hidden = None;
+        let mut image_row = 0;
+        for start in (0..prompt.len()).step_by(self.prefill_chunk) {
+            let end = (start + self.prefill_chunk).min(prompt.len());
+            let tokens = &prompt[start..end];
+            let rows = tokens.iter().filter(|&&t| t == image_token).count();
+            let chunk_images = images
+                .as_ref()
+                .filter(|_| rows > 0)
+                .map(|all| VisionOutput {
+                    embeddings: all.embeddings.clone().narrow(0, image_row, rows),
+                    deepstack: all
+                        .deepstack
+                        .iter()
+                        .map(|level| level.clone().narrow(0, image_row, rows))
+                        .collect(),
+                });
+            image_row += rows;
+            let axis = |i: usize| &positions.axes[i][start..end];
+            let read = self.model.decode(
+                DecoderInput {
+                    tokens,
+                    positions: [axis(0), axis(1), axis(2)],
+                    images: chunk_images.as_ref(),
+                },
+                &mut cache,
+                None,
+            )?;
+            if end < prompt.len() {
+                // WebGPU queues the work: reading one value back waits for this chunk, so the
+                // count says what has really been read.
+                let last = read.clone().narrow(0, end - start - 1, 1).narrow(1, 0, 1);
+                self.device.read_f32(last).await?;
+            }
+            hidden = Some(read);
+            on_event(Generated::Read {
+                done: end,
+                total: prompt.len(),
+            });
+        }
+        let hidden = hidden.ok_or(GenerateError::EmptyPrompt)?;
+        let mut logits = self.last_logits(hidden).await?;
         let mut stream = TextStream::default();
         let mut text = String::new();
         let mut tokens = Vec::new();
@@ -429,7 +495,7 @@ impl Vlm {
                 break StopReason::StopToken(token);
             }
             if let Some(piece) = stream.push(&self.prompter.tokenizer, token)? {
-                on_text(&piece);
+                on_event(Generated::Text(&piece));
                 text.push_str(&piece);
             }
             if tokens.len() >= request.max_new_tokens {
@@ -442,7 +508,7 @@ impl Vlm {
             logits = self.last_logits(hidden).await?;
         };
         if let Some(rest) = stream.finish(&self.prompter.tokenizer)? {
-            on_text(&rest);
+            on_event(Generated::Text(&rest));
             text.push_str(&rest);
         }
         Ok(Generation {

@@ -11,7 +11,7 @@ use gog_vlm::prompt::PromptError;
 use gog_vlm::qwen_vl::ForwardError;
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::GenerateError;
-use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, StopReason, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, Generated, LoadOptions, StopReason, Vlm};
 
 const QUESTION: &str = "When was the tower on the left finished?";
 
@@ -39,8 +39,12 @@ async fn check_device(device: ComputeDevice) {
         };
 
         let mut pieces = Vec::new();
+        let mut read = Vec::new();
         let first = vlm
-            .generate(request, |piece| pieces.push(piece.to_owned()))
+            .generate(request, |event| match event {
+                Generated::Text(piece) => pieces.push(piece.to_owned()),
+                Generated::Read { done, total } => read.push((done, total)),
+            })
             .await
             .expect("generates");
         assert_eq!(first.prompt, expected_prompt, "{family}: prompt ids");
@@ -49,6 +53,11 @@ async fn check_device(device: ComputeDevice) {
         assert_eq!(first.image_tokens, 10);
         assert_eq!(first.cached_images, 0);
         assert_eq!(pieces.concat(), first.text, "{family}: streamed text");
+        assert_eq!(
+            read,
+            [(first.prompt.len(), first.prompt.len())],
+            "{family}: one chunk"
+        );
         assert_eq!(
             vlm.tokenizer().decode(&first.tokens).expect("decodable"),
             first.text,
@@ -59,6 +68,26 @@ async fn check_device(device: ComputeDevice) {
         let again = vlm.generate(request, |_| {}).await.expect("generates");
         assert_eq!(again.cached_images, 1, "{family}: vision cache");
         assert_eq!(again.tokens, first.tokens);
+
+        // Read seven tokens a pass, the image's ten tokens split across passes, the reply is
+        // the same and every pass is reported.
+        vlm.set_prefill_chunk(7);
+        let mut read = Vec::new();
+        let chunked = vlm
+            .generate(request, |event| {
+                if let Generated::Read { done, total } = event {
+                    read.push((done, total));
+                }
+            })
+            .await
+            .expect("generates");
+        vlm.set_prefill_chunk(gog_vlm::vlm::PREFILL_CHUNK);
+        assert_eq!(chunked.tokens, first.tokens, "{family}: chunked prefill");
+        let total = first.prompt.len();
+        let expected: Vec<(usize, usize)> = (1..=total.div_ceil(7))
+            .map(|pass| ((7 * pass).min(total), total))
+            .collect();
+        assert_eq!(read, expected, "{family}: progress");
 
         // Seeded sampling repeats itself.
         let sampled = Sampling::TopP {

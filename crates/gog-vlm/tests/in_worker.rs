@@ -10,7 +10,7 @@ use gog_vlm::chat_template::ChatMessage;
 use gog_vlm::checkpoint::ShardSource;
 use gog_vlm::package::{self, PackageWeights};
 use gog_vlm::sampling::Sampling;
-use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, Vlm};
+use gog_vlm::{ComputeDevice, GenerateRequest, Generated, LoadOptions, ModelFiles, Vlm};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -61,7 +61,7 @@ async fn a_package_streams_tokens_on_webgpu_inside_a_worker() {
                     sampling: Sampling::Greedy,
                     max_new_tokens: 5,
                 },
-                |_| pieces += 1,
+                |event| pieces += usize::from(matches!(event, Generated::Text(_))),
             )
             .await
             .expect("generates");

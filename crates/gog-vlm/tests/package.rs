@@ -13,7 +13,9 @@ use gog_vlm::package::PackageError;
 use gog_vlm::package::{self, Package, PackageWeights};
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::LoadError;
-use gog_vlm::{ComputeDevice, GenerateRequest, LoadOptions, ModelFiles, StopReason, Vlm};
+use gog_vlm::{
+    ComputeDevice, GenerateRequest, Generated, LoadOptions, ModelFiles, StopReason, Vlm,
+};
 
 /// Small shards, so that the tiny models need several and their embedding table is split.
 const SHARD_BYTES: usize = 48 * 1024;
@@ -50,7 +52,11 @@ async fn reply(vlm: &mut Vlm, model: &TinyModel) -> (Vec<u32>, String) {
                 sampling: Sampling::Greedy,
                 max_new_tokens: 6,
             },
-            |piece| streamed.push_str(piece),
+            |event| {
+                if let Generated::Text(piece) = event {
+                    streamed.push_str(piece);
+                }
+            },
         )
         .await
         .expect("generates");
