@@ -64,7 +64,7 @@ impl PackageSummary {
                 format_bytes(2.0 * size)
             ),
         };
-        format!("Runs on any WebGPU adapter, or on the CPU (much slower); needs {memory}.")
+        format!("Runs on any WebGPU adapter or on the CPU; needs {memory}.")
     }
 }
 

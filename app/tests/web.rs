@@ -224,8 +224,8 @@ fn the_picker_reads_size_weights_and_memory_from_a_package_manifest() {
     );
     assert_eq!(
         summary.requirements(),
-        "Runs on any WebGPU adapter, or on the CPU (much slower); needs between 579.1 KiB and \
-         1.1 MiB of memory (quantised layers stay packed; the rest is widened to f32)."
+        "Runs on any WebGPU adapter or on the CPU; needs between 579.1 KiB and 1.1 MiB of memory \
+         (quantised layers stay packed; the rest is widened to f32)."
     );
     let f16 = SHIPPED_MANIFEST.replace(r#""weights": "q8""#, r#""weights": "f16""#);
     assert!(

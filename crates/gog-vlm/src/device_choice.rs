@@ -31,11 +31,20 @@ pub fn weights_per_token(text: &TextConfig) -> u64 {
 pub fn auto_cpu_for_size(weights: u64) -> Option<String> {
     (weights < CPU_BELOW_WEIGHTS_PER_TOKEN).then(|| {
         format!(
-            "chosen automatically: a model this small ({:.1} M weights per token) runs faster on \
-             the CPU than through WebGPU's dispatches",
-            weights as f64 / 1e6
+            "chosen automatically: a model this small ({} weights per token) runs faster on the \
+             CPU than through WebGPU's dispatches",
+            in_words(weights)
         )
     })
+}
+
+/// "5.8 M", "166 k": a count as people read it.
+fn in_words(count: u64) -> String {
+    if count >= 1_000_000 {
+        format!("{:.1} M", count as f64 / 1e6)
+    } else {
+        format!("{:.0} k", count as f64 / 1e3)
+    }
 }
 
 /// Why `Auto` runs on the CPU although WebGPU gave `adapter`; `None` when the adapter is worth
@@ -103,7 +112,10 @@ mod tests {
             tiny,
             6 * (256 * 256 * 2 + 2 * 256 * 128 + 3 * 256 * 768) + 4096 * 256
         );
-        assert!(auto_cpu_for_size(tiny).is_some_and(|why| why.contains("small")));
+        assert!(
+            auto_cpu_for_size(tiny).is_some_and(|why| why.contains("(5.8 M weights per token)"))
+        );
+        assert_eq!(in_words(165_856), "166 k");
         // Qwen3-VL-2B's decoder: 28 layers of 2,048, a 6,144-wide MLP, 151,936 tokens.
         let two_b = weights_per_token(&text(2048, 28, 6144, 151_936));
         assert!(two_b > 1_500_000_000, "{two_b}");
