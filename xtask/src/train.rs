@@ -46,7 +46,9 @@ pub struct SftArgs {
     /// `gog`, or `no-gaze` for the ablation that never crops.
     #[arg(long, default_value = "gog")]
     variant: String,
-    #[arg(long, default_value_t = 3)]
+    /// Passes over the training trajectories: two take the 10m preset about two hours on two
+    /// cores, what one working session can give it.
+    #[arg(long, default_value_t = 2)]
     epochs: u32,
     /// Stop after this many optimiser steps instead of `--epochs`.
     #[arg(long)]
