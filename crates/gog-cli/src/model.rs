@@ -1,6 +1,6 @@
 //! Loading a model for the commands that run one, on the CPU.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use gog_agent::SamplingParams;
 use gog_vlm::quant::QuantFormat;
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
@@ -12,7 +12,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
     /// A Hugging Face model directory (config.json, safetensors, tokenizer files) or a model
-    /// package made by `gog convert`.
+    /// package made by `gog convert` (default: the shipped GoG-Tiny package).
     #[arg(long, env = "GOG_MODEL")]
     pub model: Option<PathBuf>,
     /// Quantise the decoder's weights for the CPU kernel: q8 or q4 (f32 otherwise; a quantised
@@ -57,13 +57,28 @@ impl SamplingArgs {
 }
 
 impl ModelArgs {
-    /// The model directory, which every command that runs a model needs.
+    /// The model directory: the one named, or else the shipped GoG-Tiny package.
     pub fn dir(&self) -> Result<&Path> {
-        self.model
-            .as_deref()
-            .context("no model: pass --model DIR or set GOG_MODEL")
+        if let Some(dir) = &self.model {
+            return Ok(dir);
+        }
+        let shipped = Path::new(SHIPPED_MODEL);
+        if !shipped.join("manifest.json").exists() {
+            bail!(
+                "no model: pass --model DIR or set GOG_MODEL (the shipped GoG-Tiny package is \
+                 not at {SHIPPED_MODEL}, where this source tree keeps it)"
+            );
+        }
+        Ok(shipped)
     }
 }
+
+/// The GoG-Tiny package the repository ships, which `gog` runs when no model is named; a
+/// `gog` built from this source tree finds it there.
+pub const SHIPPED_MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../public/models/gog-tiny-q8"
+);
 
 /// Loads the model, telling stderr how long it took.
 pub fn load(args: &ModelArgs) -> Result<Vlm> {
