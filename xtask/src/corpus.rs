@@ -41,7 +41,7 @@ pub fn gog_corpus(profile: &str, command: &str) -> Command {
 
 /// Files of the corpus directory that the proxy's assets binding must not upload: the scenes
 /// are evaluation data and the backgrounds only make scenes; neither is searchable corpus.
-const ASSETS_IGNORE: &str = "gog-offline/\nbackgrounds/\n.assetsignore\n";
+const ASSETS_IGNORE: &str = "gog-offline/\ngog-offline-v1/\nbackgrounds/\n.assetsignore\n";
 
 pub fn run(_args: &CorpusArgs) -> Result<()> {
     let cache = paths::tool_cache().with_file_name("corpus-sources");

@@ -695,6 +695,11 @@ fn each_familys_prompts_match_their_golden_transcript() {
             thousandths(LEFT),
         ),
         (
+            Family::GogTiny,
+            BoxConvention::Thousandths,
+            thousandths(LEFT),
+        ),
+        (
             Family::Qwen2_5Vl,
             resized,
             "[21, 42, 155.4, 142.8]".to_string(),

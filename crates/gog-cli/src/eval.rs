@@ -265,7 +265,7 @@ fn summarise(scored: &[&Scored]) -> Summary {
     let mix = |kind: SearchMix| mean(&|s| f64::from(u8::from(s.metrics.search_mix == kind)));
     Summary {
         questions: scored.len(),
-        exact_match: mean(&|s| f64::from(u8::from(s.exact_match))),
+        exact_match: right.iter().sum::<f64>() / n,
         exact_match_95: bootstrap_mean_95(&right, BOOTSTRAP_SEED),
         token_f1: mean(&|s| s.token_f1),
         llm_judge: (!judged.is_empty())
@@ -295,7 +295,7 @@ fn print_table(report: &Report) {
         report.set, report.mode, report.model
     );
     println!(
-        "{:<16} {:>5} {:>21} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>14} {:>17} {:>6}",
+        "{:<16} {:>5} {:>21} {:>6} {:>6} {:>6} {:>7} {:>8} {:>14} {:>17} {:>6}",
         "",
         "n",
         "exact match [95 %]",
@@ -303,9 +303,8 @@ fn print_table(report: &Report) {
         "format",
         "crop",
         "reflect",
-        "search",
-        "none/1/hy",
-        "",
+        "search/q",
+        "none/1/hybrid",
         "s mean/p50/p95",
         "failed"
     );
@@ -315,7 +314,7 @@ fn print_table(report: &Report) {
             .exact_match_95
             .map_or(String::new(), |i| format!("[{:.2}, {:.2}]", i.low, i.high));
         println!(
-            "{:<16} {:>5} {:>7.3} {:>13} {:>6.3} {:>6} {:>6} {:>6} {:>8.2} {:>14} {:>17} {:>6}",
+            "{:<16} {:>5} {:>7.3} {:>13} {:>6.3} {:>6} {:>6} {:>7} {:>8.2} {:>14} {:>17} {:>6}",
             name,
             s.questions,
             s.exact_match,

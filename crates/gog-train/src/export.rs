@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::TrainError;
 use crate::data::{self, DataFile, DataImage, DataManifest, DataRecord, ProcessorSettings};
-use crate::synthesize::{Synthesis, Trajectory, write_file};
+use crate::synthesize::{Synthesis, TRAJECTORY_VERSION, Trajectory, write_file};
 
 /// Trajectories per shard.
 const SHARD_RECORDS: usize = 2000;
@@ -222,10 +222,21 @@ fn export_one(
 pub fn read_synthesis(dir: &Path) -> Result<(Synthesis, Vec<Trajectory>), TrainError> {
     let summary_path = dir.join("synthesis.json");
     let summary = std::fs::read(&summary_path).map_err(|e| TrainError::io(&summary_path, e))?;
-    let summary: Synthesis = serde_json::from_slice(&summary).map_err(|e| TrainError::Format {
+    let format = |reason: String| TrainError::Format {
         file: summary_path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // The version first, so that an older synthesis is named as such, not as a missing field.
+    let version = serde_json::from_slice::<serde_json::Value>(&summary)
+        .map_err(|e| format(e.to_string()))?["version"]
+        .as_u64();
+    if version != Some(u64::from(TRAJECTORY_VERSION)) {
+        return Err(format(format!(
+            "trajectories of format version {version:?}; this build reads version \
+             {TRAJECTORY_VERSION}: synthesize them again"
+        )));
+    }
+    let summary: Synthesis = serde_json::from_slice(&summary).map_err(|e| format(e.to_string()))?;
     let path = dir.join("trajectories.jsonl");
     let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
     let trajectories = text

@@ -54,6 +54,11 @@ pub enum TrainError {
     },
     #[error("trajectory {id}: {reason}")]
     Trajectory { id: String, reason: String },
+    #[error(
+        "the oracle writes boxes in thousandths, as Qwen3-VL and GoG-Tiny do; prompt family {0:?} \
+         has them in pixels, so its trajectories would teach the wrong boxes"
+    )]
+    OracleFamily(gog_agent::Family),
     #[error("cannot start {threads} threads: {message}")]
     Threads { threads: usize, message: String },
 }

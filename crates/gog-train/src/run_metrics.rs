@@ -3,7 +3,9 @@
 //! a wrong gaze was corrected, and which kinds of search it used. `gog eval` reports these per
 //! category (`docs/EVAL.md` defines them); the RL rollouts score with the same definitions.
 
-use gog_agent::trace::{Actor, SearchRequest, Trace};
+use gog_agent::Action;
+use gog_agent::boxes::{CropRules, to_original};
+use gog_agent::trace::{Actor, SearchRequest, Step, Trace};
 use gog_scenes::Record;
 use serde::Serialize;
 
@@ -34,8 +36,9 @@ pub struct RunMetrics {
     pub accepted_turns: usize,
     /// Image searches of the whole image.
     pub glances: usize,
-    /// The IoU of each gaze's crop with the asked-about picture's gold box, in order; empty
-    /// when the question asks about no picture (counting), whose gazes are not judged.
+    /// The IoU of each gaze's box (as the model drew it, before the agent's margin) with the
+    /// asked-about picture's gold box, in order; empty when the question asks about no picture
+    /// (counting), whose gazes are not judged.
     pub gaze_ious: Vec<f64>,
     /// Text searches and reads.
     pub text_searches: usize,
@@ -60,8 +63,9 @@ impl RunMetrics {
                 }) => {
                     gazes += 1;
                     if let Some(gold) = gold {
-                        let crop = [crop.x1, crop.y1, crop.x2, crop.y2].map(f64::from);
-                        gaze_ious.push(iou(crop, gold));
+                        let drawn = drawn_box(step, trace).unwrap_or(*crop);
+                        let drawn = [drawn.x1, drawn.y1, drawn.x2, drawn.y2].map(f64::from);
+                        gaze_ious.push(iou(drawn, gold));
                     }
                 }
                 Some(SearchRequest::Text { .. } | SearchRequest::Read { .. }) => {
@@ -104,6 +108,24 @@ impl RunMetrics {
                 .any(|&v| v >= RIGHT_CROP_IOU),
         )
     }
+}
+
+/// The box a gaze's step asked for, in original pixels, without the margin and least size
+/// the agent adds before it crops.
+fn drawn_box(step: &Step, trace: &Trace) -> Option<gog_agent::PixelBox> {
+    let Some(Action::ImageSearch {
+        bbox_2d: Some(bbox),
+        ..
+    }) = &step.action
+    else {
+        return None;
+    };
+    let exact = CropRules {
+        margin: 0.0,
+        min_side: 1,
+    };
+    let size = (trace.image.width, trace.image.height);
+    to_original(*bbox, trace.settings.box_convention, size, exact).ok()
 }
 
 #[cfg(test)]

@@ -188,6 +188,9 @@ pub fn synthesize(
     config: &SynthesisConfig,
     out: &Path,
 ) -> Result<Synthesis, TrainError> {
+    if config.family.box_family() != Family::Qwen3Vl {
+        return Err(TrainError::OracleFamily(config.family));
+    }
     let mut records = read_scenes(scenes_file)?;
     if let Some(limit) = limit {
         records.truncate(limit);

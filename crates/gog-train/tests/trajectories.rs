@@ -378,6 +378,40 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_
     .expect("exported");
     let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
     assert_eq!(records, synthesis.trajectories);
+
+    // Trajectories of another format version are named as such.
+    let summary_path = synthesis_dir.join("synthesis.json");
+    let summary = std::fs::read_to_string(&summary_path).expect("a summary");
+    let older = summary.replacen("\"version\": 2", "\"version\": 1", 1);
+    assert_ne!(older, summary, "the summary names its version");
+    std::fs::write(&summary_path, older).expect("written");
+    let refused = export(
+        &synthesis_dir,
+        &tiny_gog_model("export-family-model"),
+        &dir.join("data-old"),
+        export_config(),
+    );
+    assert!(
+        matches!(&refused, Err(TrainError::Format { reason, .. }) if reason.contains("version Some(1)")),
+        "{refused:?}"
+    );
+
+    // The oracle's boxes are thousandths: a family that points at pixels is refused.
+    let pixels = SynthesisConfig {
+        family: Family::Qwen2_5Vl,
+        ..config(Variant::Gog)
+    };
+    let refused = gog_train::synthesize::synthesize(
+        &backend,
+        &scenes_file,
+        None,
+        &pixels,
+        &dir.join("synthesis-pixels"),
+    );
+    assert!(
+        matches!(refused, Err(TrainError::OracleFamily(Family::Qwen2_5Vl))),
+        "{refused:?}"
+    );
 }
 
 /// `gog eval`'s measures of a run, taken from the trace alone, against what the oracle knows it
