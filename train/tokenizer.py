@@ -26,35 +26,13 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalize
 from errors import TokenizerTrainError, TrainError
 from files import json_text, read_json, sha256_file, write_json
 
-# Qwen's special tokens in Qwen's order (the ids differ: these follow the tiny BPE vocabulary).
-SPECIAL_TOKENS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_pad|>",
-    "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>",
-    "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>",
-    "<think>", "</think>", "<|box_start|>", "<|box_end|>",
-]  # fmt: skip
+# Qwen's chat format lives beside the reference script that builds the tiny reference models.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "reference"))
+from qwen_chat import CHAT_TEMPLATE, QWEN_SPLIT, SPECIAL_TOKENS  # noqa: E402
+
 # The agent's answer tags: single tokens, but not special, so decoding keeps them.
 ADDED_TOKENS = ["<answer>", "</answer>"]
 BYTE_ALPHABET = 256
-
-# Qwen2/2.5/3's pre-tokenizer split: letters, single digits, punctuation runs, newlines, spaces.
-QWEN_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501
-
-# Qwen2-VL/Qwen2.5-VL-Instruct's chat template (the same string tests/reference/make_fixtures.py uses).
-CHAT_TEMPLATE = (
-    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
-    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
-    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
-    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
-    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: "
-    "{% endif %}<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}"
-    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>"
-    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"]
 

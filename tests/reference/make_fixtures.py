@@ -36,26 +36,19 @@ from transformers import (
 )
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil, smart_resize
 
+from qwen_chat import CHAT_TEMPLATE, QWEN_SPLIT, SPECIAL_TOKENS
+
 SEED = 20260124
 GREEDY_TOKENS = 8
 
 # Token ids remapped into the tiny vocabulary (the real ones are above 151 000): a byte-level BPE of
 # 496 tokens, then Qwen's special tokens in Qwen's order.
 VOCAB = 512
-SPECIAL_TOKENS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_pad|>",
-    "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>",
-    "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>",
-    "<think>", "</think>", "<|box_start|>", "<|box_end|>",
-]  # fmt: skip
 BPE_VOCAB = VOCAB - len(SPECIAL_TOKENS)
 ENDOFTEXT, IM_START, IM_END = BPE_VOCAB, BPE_VOCAB + 1, BPE_VOCAB + 2
 VISION_START, VISION_END, IMAGE_PAD, VIDEO_PAD = 500, 501, 502, 503
 assert SPECIAL_TOKENS[VISION_START - BPE_VOCAB] == "<|vision_start|>"
 assert SPECIAL_TOKENS[IMAGE_PAD - BPE_VOCAB] == "<|image_pad|>"
-
-# Qwen2/2.5/3's pre-tokenizer split: letters, single digits, punctuation runs, newlines, spaces.
-QWEN_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 
 # What the tiny BPE learns its merges from: fixed text, so the same script gives the same tokenizer.
 CORPUS = """\
@@ -69,22 +62,6 @@ The photo shows 3 towers, 12 windows and 2024 visitors; the answer is 1889, the 
 Numbers: 0 1 2 3 4 5 6 7 8 9 10 100 1000 3.14 -42 +7 1/2 50% $20 #1 @home.
 """
 
-# Qwen2-VL/Qwen2.5-VL-Instruct's chat template: a system prompt unless one is given, and each image as
-# <|vision_start|><|image_pad|><|vision_end|>. Both tiny families use it; a real checkpoint brings its own.
-CHAT_TEMPLATE = (
-    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
-    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
-    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
-    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
-    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
-    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: "
-    "{% endif %}<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}"
-    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>"
-    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 # Strings whose token ids the Rust tokenizer must reproduce.
 GOLDEN_TEXTS = [
