@@ -46,6 +46,10 @@ pub struct SftArgs {
     /// `gog`, or `no-gaze` for the ablation that never crops.
     #[arg(long, default_value = "gog")]
     variant: String,
+    /// Add a grounding turn for every scene (each picture's kind and box;
+    /// `gog_train::grounding`).
+    #[arg(long)]
+    grounding: bool,
     /// Passes over the training trajectories: two take the 10m preset about two hours on two
     /// cores, what one working session can give it.
     #[arg(long, default_value_t = 2)]
@@ -80,6 +84,7 @@ impl SftArgs {
             validation: 8,
             size: "tiny".into(),
             variant: "gog".into(),
+            grounding: true,
             epochs: 1,
             steps: Some(16),
             lr: 3e-3,
@@ -158,7 +163,12 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
     stage(
         &work,
         "synthesize",
-        &format!("{} {}", args.variant, args.seed),
+        &format!(
+            "{} {}{}",
+            args.variant,
+            args.seed,
+            if args.grounding { " grounding" } else { "" }
+        ),
         || {
             for (split, out) in [("train", &synth), ("validation", &synth_val)] {
                 process::run(
@@ -168,6 +178,7 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
                         .arg("--scenes")
                         .arg(scenes.join(format!("{split}.jsonl")))
                         .args(["--variant", &args.variant, "--seed", &args.seed.to_string()])
+                        .args(args.grounding.then_some("--grounding"))
                         .arg("--out")
                         .arg(out),
                 )?;

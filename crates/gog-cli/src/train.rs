@@ -39,6 +39,9 @@ pub struct SynthesizeArgs {
     variant: Variant,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Add a grounding turn for every scene: each picture's kind and box.
+    #[arg(long)]
+    grounding: bool,
     /// Threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -96,15 +99,17 @@ fn synthesize(args: &SynthesizeArgs) -> Result<()> {
         variant: args.variant,
         seed: args.seed,
         threads: args.threads,
+        grounding: args.grounding,
     };
     let summary =
         gog_train::synthesize::synthesize(&backend, &args.scenes, args.limit, &config, &args.out)?;
     println!(
-        "{} trajectories from {} scenes ({} reflective), {} dropped",
+        "{} trajectories from {} scenes ({} reflective), {} dropped; {} grounding turns",
         summary.trajectories,
         summary.scenes_read,
         summary.reflective,
-        summary.dropped.values().sum::<usize>()
+        summary.dropped.values().sum::<usize>(),
+        summary.grounding
     );
     for (behaviour, count) in &summary.behaviours {
         println!("  {count:>6}  {behaviour}");

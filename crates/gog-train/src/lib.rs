@@ -12,6 +12,7 @@
 //! * [`observed`] — a search backend that lets the oracle see the results as typed values.
 //! * [`oracle`] — the oracle [`gog_agent::Policy`].
 //! * [`synthesize`] — oracle trajectories over a split's scenes, on every core.
+//! * [`grounding`] — a turn naming every picture of a scene by kind and box.
 //! * [`data`] — the data directory the trainer reads.
 //! * [`export`] — trajectories to token ids, loss spans and images.
 //! * [`run_metrics`] — what a run's trace shows of its behaviour against the gold record.
@@ -19,6 +20,7 @@
 
 pub mod data;
 pub mod export;
+pub mod grounding;
 pub mod intervals;
 pub mod observed;
 pub mod oracle;

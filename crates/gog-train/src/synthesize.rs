@@ -1,5 +1,6 @@
 //! GoG-Instruct in miniature: one oracle trajectory per training scene, run through the
-//! product's own [`Agent`] over the real offline search engine, on every core.
+//! product's own [`Agent`] over the real offline search engine, on every core; and, when asked,
+//! one grounding turn per scene ([`crate::grounding`]).
 //!
 //! Written to a directory: `trajectories.jsonl` (one [`Trajectory`] a line, in scene order),
 //! `synthesis.json` (a [`Synthesis`]: where the scenes came from, the behaviour mix, and how
@@ -70,6 +71,9 @@ pub struct Synthesis {
     pub reflective: usize,
     /// Reason → scenes dropped.
     pub dropped: BTreeMap<String, usize>,
+    /// Grounding turns, one per scene when they were asked for (none in older syntheses).
+    #[serde(default)]
+    pub grounding: usize,
 }
 
 /// How trajectories are made.
@@ -79,6 +83,8 @@ pub struct SynthesisConfig {
     pub variant: Variant,
     pub seed: u64,
     pub threads: usize,
+    /// Add a grounding turn for every scene.
+    pub grounding: bool,
 }
 
 /// No trace is kept: the trajectory is the conversation.
@@ -223,6 +229,7 @@ pub fn synthesize(
         categories: BTreeMap::new(),
         reflective: 0,
         dropped: BTreeMap::new(),
+        grounding: 0,
     };
     let mut lines = Vec::new();
     let mut text = Vec::new();
@@ -244,6 +251,15 @@ pub fn synthesize(
                 lines.push(b'\n');
             }
             Err(reason) => *summary.dropped.entry(reason).or_default() += 1,
+        }
+    }
+    if config.grounding {
+        for record in &records {
+            let turn = crate::grounding::trajectory(record);
+            summary.grounding += 1;
+            write_text(&mut text, &turn.messages);
+            serde_json::to_writer(&mut lines, &turn).map_err(TrainError::json)?;
+            lines.push(b'\n');
         }
     }
     for doc in &backend.bundle().documents {

@@ -50,6 +50,7 @@ fn config(variant: Variant) -> SynthesisConfig {
         variant,
         seed: 5,
         threads: 1,
+        grounding: false,
     }
 }
 
@@ -321,7 +322,8 @@ fn exported_ids_are_what_inference_feeds_the_model_turn_by_turn() {
 }
 
 #[test]
-fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_keeps() {
+fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and_grounding_turn_it_keeps()
+ {
     let backend = backend();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export-family");
     let _ = std::fs::remove_dir_all(&dir);
@@ -338,16 +340,21 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_
     let scenes_file = scenes_dir.join("train.jsonl");
     std::fs::write(&scenes_file, lines).expect("written");
     let synthesis_dir = dir.join("synthesis");
+    let with_grounding = SynthesisConfig {
+        grounding: true,
+        ..config(Variant::Gog)
+    };
     let synthesis = gog_train::synthesize::synthesize(
         &backend,
         &scenes_file,
         None,
-        &config(Variant::Gog),
+        &with_grounding,
         &synthesis_dir,
     )
     .expect("synthesized");
     assert!(synthesis.scenes.is_absolute());
     assert!(synthesis.trajectories >= 4, "{synthesis:?}");
+    assert_eq!(synthesis.grounding, 6, "a grounding turn for every scene");
 
     let export_config = || ExportConfig {
         max_length: None,
@@ -377,7 +384,7 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_it_
     )
     .expect("exported");
     let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
-    assert_eq!(records, synthesis.trajectories);
+    assert_eq!(records, synthesis.trajectories + synthesis.grounding);
 
     // Trajectories of another format version are named as such.
     let summary_path = synthesis_dir.join("synthesis.json");
