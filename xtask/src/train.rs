@@ -50,6 +50,9 @@ pub struct SftArgs {
     /// `gog_train::grounding`).
     #[arg(long)]
     grounding: bool,
+    /// Rename the asked-about entity in half the trajectories (`gog_train::rename`).
+    #[arg(long)]
+    rename: bool,
     /// Passes over the training trajectories: two take the 10m preset about two hours on two
     /// cores, what one working session can give it.
     #[arg(long, default_value_t = 2)]
@@ -85,6 +88,7 @@ impl SftArgs {
             size: "tiny".into(),
             variant: "gog".into(),
             grounding: true,
+            rename: true,
             epochs: 1,
             steps: Some(16),
             lr: 3e-3,
@@ -164,10 +168,11 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
         &work,
         "synthesize",
         &format!(
-            "{} {}{}",
+            "{} {}{}{}",
             args.variant,
             args.seed,
-            if args.grounding { " grounding" } else { "" }
+            if args.grounding { " grounding" } else { "" },
+            if args.rename { " rename" } else { "" }
         ),
         || {
             for (split, out) in [("train", &synth), ("validation", &synth_val)] {
@@ -179,6 +184,7 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
                         .arg(scenes.join(format!("{split}.jsonl")))
                         .args(["--variant", &args.variant, "--seed", &args.seed.to_string()])
                         .args(args.grounding.then_some("--grounding"))
+                        .args(args.rename.then_some("--rename"))
                         .arg("--out")
                         .arg(out),
                 )?;

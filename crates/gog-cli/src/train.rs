@@ -42,6 +42,9 @@ pub struct SynthesizeArgs {
     /// Add a grounding turn for every scene: each picture's kind and box.
     #[arg(long)]
     grounding: bool,
+    /// Rename the asked-about entity in half the trajectories, so names are read from results.
+    #[arg(long)]
+    rename: bool,
     /// Threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -100,14 +103,17 @@ fn synthesize(args: &SynthesizeArgs) -> Result<()> {
         seed: args.seed,
         threads: args.threads,
         grounding: args.grounding,
+        rename: args.rename,
     };
     let summary =
         gog_train::synthesize::synthesize(&backend, &args.scenes, args.limit, &config, &args.out)?;
     println!(
-        "{} trajectories from {} scenes ({} reflective), {} dropped; {} grounding turns",
+        "{} trajectories from {} scenes ({} reflective, {} renamed), {} dropped; {} grounding \
+         turns",
         summary.trajectories,
         summary.scenes_read,
         summary.reflective,
+        summary.renamed,
         summary.dropped.values().sum::<usize>(),
         summary.grounding
     );

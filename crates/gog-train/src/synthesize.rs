@@ -16,7 +16,7 @@ use gog_agent::trace::Outcome;
 use gog_agent::{Agent, AgentConfig, Family, Prompts, Question, SamplingParams, Trace, TraceSink};
 use gog_scenes::{Category, Record, Split};
 use gog_search::backend::OfflineBackend;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,9 @@ pub struct Synthesis {
     /// Grounding turns, one per scene when they were asked for (none in older syntheses).
     #[serde(default)]
     pub grounding: usize,
+    /// Trajectories whose asked-about entity was renamed (`crate::rename`).
+    #[serde(default)]
+    pub renamed: usize,
 }
 
 /// How trajectories are made.
@@ -85,6 +88,8 @@ pub struct SynthesisConfig {
     pub threads: usize,
     /// Add a grounding turn for every scene.
     pub grounding: bool,
+    /// Rename the asked-about entity in `rename::RENAMED_SHARE` of the trajectories.
+    pub rename: bool,
 }
 
 /// No trace is kept: the trajectory is the conversation.
@@ -230,12 +235,27 @@ pub fn synthesize(
         reflective: 0,
         dropped: BTreeMap::new(),
         grounding: 0,
+        renamed: 0,
     };
+    let names = config
+        .rename
+        .then(|| crate::rename::Names::new(&backend.bundle().entities));
     let mut lines = Vec::new();
     let mut text = Vec::new();
-    for result in results {
+    for (record, result) in records.iter().zip(results) {
         match result {
-            Ok(trajectory) => {
+            Ok(mut trajectory) => {
+                if let Some(names) = &names {
+                    let mut rng = ChaCha8Rng::from_seed(
+                        Sha256::digest(format!("gog-train/{}/rename/{}", config.seed, record.id))
+                            .into(),
+                    );
+                    if rng.random_bool(crate::rename::RENAMED_SHARE)
+                        && names.rename(&mut trajectory, record, &mut rng)
+                    {
+                        summary.renamed += 1;
+                    }
+                }
                 summary.trajectories += 1;
                 *summary
                     .behaviours

@@ -51,6 +51,7 @@ fn config(variant: Variant) -> SynthesisConfig {
         seed: 5,
         threads: 1,
         grounding: false,
+        rename: false,
     }
 }
 
@@ -484,4 +485,81 @@ fn run_metrics_from_the_trace_agree_with_what_the_oracle_did() {
         right_gazes * 10 >= gazes * 7,
         "{right_gazes} of {gazes} gazes chose the right region"
     );
+}
+
+#[test]
+fn renamed_trajectories_name_another_entity_of_the_kind_everywhere_and_only_that_changes() {
+    let backend = backend();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("renamed");
+    let _ = std::fs::remove_dir_all(&dir);
+    let scenes_dir = dir.join("scenes");
+    std::fs::create_dir_all(&scenes_dir).expect("a scenes directory");
+    let scenes = scenes(&backend, 16);
+    let mut lines = String::new();
+    for (record, jpeg) in &scenes {
+        let image = scenes_dir.join(&record.image);
+        std::fs::create_dir_all(image.parent().expect("a parent")).expect("created");
+        std::fs::write(image, jpeg).expect("written");
+        lines.push_str(&serde_json::to_string(record).expect("JSON"));
+        lines.push('\n');
+    }
+    let scenes_file = scenes_dir.join("train.jsonl");
+    std::fs::write(&scenes_file, lines).expect("written");
+    let run = |rename: bool, out: &str| {
+        let config = SynthesisConfig {
+            rename,
+            ..config(Variant::Gog)
+        };
+        let summary = gog_train::synthesize::synthesize(
+            &backend,
+            &scenes_file,
+            None,
+            &config,
+            &dir.join(out),
+        )
+        .expect("synthesized");
+        let (_, trajectories) =
+            gog_train::export::read_synthesis(&dir.join(out)).expect("read back");
+        (summary, trajectories)
+    };
+    let (plain_summary, plain) = run(false, "plain");
+    let (renamed_summary, renamed) = run(true, "renamed");
+    assert_eq!(plain_summary.renamed, 0);
+    assert!(renamed_summary.renamed > 0, "{renamed_summary:?}");
+    assert_eq!(plain.len(), renamed.len());
+    let text = |t: &Trajectory| serde_json::to_string(&t.messages).expect("JSON");
+    let mut differing = 0;
+    for (before, after) in plain.iter().zip(&renamed) {
+        if text(before) == text(after) {
+            continue;
+        }
+        differing += 1;
+        let (record, _) = scenes
+            .iter()
+            .find(|(r, _)| r.id == before.scene)
+            .expect("its scene");
+        let target = record
+            .target_picture()
+            .expect("a renamed scene asks about a picture");
+        assert!(text(before).contains(&target.title));
+        assert!(
+            !text(after).contains(&target.title),
+            "{}: {} is still named",
+            after.id,
+            target.title
+        );
+        assert_eq!(
+            (
+                after.behaviour.as_str(),
+                after.learn.as_slice(),
+                after.messages.len()
+            ),
+            (
+                before.behaviour.as_str(),
+                before.learn.as_slice(),
+                before.messages.len()
+            ),
+        );
+    }
+    assert_eq!(differing, renamed_summary.renamed);
 }
