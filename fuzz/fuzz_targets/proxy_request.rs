@@ -98,7 +98,7 @@ fuzz_target!(|data: &[u8]| {
             "BRAVE_KEY" | "GOOGLE_VISION_KEY" => Some("key".to_owned()),
             _ => None,
         },
-        "ephemeral",
+        Some("ephemeral"),
     );
     let request = ProxyRequest {
         method: Method::parse(method),
@@ -111,7 +111,7 @@ fuzz_target!(|data: &[u8]| {
     let bindings = FuzzBindings::default();
     let response = pollster::block_on(respond(
         &request,
-        async || Ok(body),
+        async |_limit| Ok(body),
         &config,
         &bindings,
         "0",

@@ -123,20 +123,19 @@ fn misconfigured(err: worker::Error) -> ApiError {
 }
 
 thread_local! {
-    static EPHEMERAL_SECRET: OnceCell<String> = const { OnceCell::new() };
+    static EPHEMERAL_SECRET: OnceCell<Option<String>> = const { OnceCell::new() };
 }
 
-/// A random secret for this worker instance, used offline when `TOKEN_SECRET` is not set.
-pub fn ephemeral_secret() -> String {
+/// A random secret for this worker instance, used offline when `TOKEN_SECRET` is not set; none
+/// when the platform gives no randomness, and the proxy then refuses to run (fails closed)
+/// rather than sign tokens with something guessable.
+pub fn ephemeral_secret() -> Option<String> {
     EPHEMERAL_SECRET.with(|cell| {
         cell.get_or_init(|| {
             let mut bytes = [0u8; 32];
-            // Without randomness every instance would share one guessable secret; refusing
-            // to start would be worse for a local demo, so fall back to the clock.
-            if getrandom::fill(&mut bytes).is_err() {
-                bytes[..8].copy_from_slice(&worker::Date::now().as_millis().to_le_bytes());
-            }
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
+            getrandom::fill(&mut bytes)
+                .ok()
+                .map(|()| bytes.iter().map(|b| format!("{b:02x}")).collect())
         })
         .clone()
     })

@@ -58,5 +58,10 @@ pub async fn offline_backend(env: &Env) -> Result<Rc<OfflineBackend>, ApiError> 
     .map_err(|err| unavailable(err.to_string()))?;
     let backend = Rc::new(OfflineBackend::new(bundle));
     LOADED.with(|cell| *cell.borrow_mut() = Some(backend.clone()));
+    // Once per instance: tests check that refused requests never get this far.
+    worker::console_log!(
+        "offline corpus {} loaded",
+        backend.bundle().manifest.corpus_version
+    );
     Ok(backend)
 }

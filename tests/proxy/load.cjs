@@ -1,14 +1,21 @@
 'use strict';
 // `cargo xtask bench proxy`'s load test: the built worker in workerd on 127.0.0.1 over the
 // corpus in GOG_TEST_CORPUS, driven by a fixed number of concurrent clients for a fixed time
-// per route; then the rate limit, checked request by request. Appends the bench's JSON lines
-// to GOG_BENCH_SAMPLES (see xtask/src/bench.rs). Bounded: ~40 s of load in all.
+// per route; then a soak of mixed valid and hostile traffic (`soak.cjs`) with the worker's
+// memory before and after, and its memory after decoding an image at the decode budget; then
+// the rate limit, checked request by request. Appends the bench's JSON lines to
+// GOG_BENCH_SAMPLES (see xtask/src/bench.rs). Bounded: ~40 s of load and GOG_SOAK_SECONDS
+// (default 180) of soak.
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { startWorker, post } = require('./worker.cjs');
+const { startWorker, post, png } = require('./worker.cjs');
+const { soak, percentiles } = require('./soak.cjs');
 
 const SECONDS_PER_ROUTE = Number(process.env.GOG_LOAD_SECONDS ?? 8);
+const SOAK_SECONDS = Number(process.env.GOG_SOAK_SECONDS ?? 180);
+// The side of an 8-bit RGB square at the worker's decode budget (24 MiB at 10 bytes a pixel).
+const BUDGET_SIDE = 1586;
 const CONCURRENCY = 8;
 const RATE_LIMIT = 10;
 const PICTURE = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'two-landmarks.png')));
@@ -74,6 +81,34 @@ async function main() {
     write({ case: case_, metric: '5xx responses', value: fiveHundreds, count: total, target: { at_most: 0 } });
   } finally {
     await worker.stop();
+  }
+
+  const soaked = await startWorker({ rateLimit: 1_000_000 });
+  try {
+    const run = await soak(soaked, { seconds: SOAK_SECONDS });
+    const case_ = `soak: ${SOAK_SECONDS} s of mixed valid and hostile requests, 4 clients`;
+    for (const kind of ['valid', 'hostile']) {
+      write({ case: case_, variant: `${kind} requests`, seconds: run[kind].seconds, reference: kind === 'valid' });
+      const [p50, p99] = percentiles(run[kind].seconds);
+      write({ case: case_, metric: `${kind}: p50 latency (ms)`, value: Number(p50.toFixed(1)), count: run[kind].seconds.length });
+      write({ case: case_, metric: `${kind}: p99 latency (ms)`, value: Number(p99.toFixed(1)), count: run[kind].seconds.length });
+      console.log(`soak ${kind}: ${run[kind].seconds.length} requests, statuses ${JSON.stringify(run[kind].statuses)}`);
+    }
+    const total = run.valid.seconds.length + run.hostile.seconds.length;
+    write({ case: case_, metric: '5xx responses', value: run.fiveHundreds, count: total, target: { at_most: 0 } });
+    write({ case: case_, metric: 'worker wasm memory growth (MiB)', value: run.wasmEndMib - run.wasmStartMib, count: total, target: { at_most: 0 } });
+    write({ case: case_, metric: 'worker wasm memory after warm-up (MiB)', value: run.wasmStartMib, count: 1 });
+    write({ case: case_, metric: 'workerd resident memory after warm-up (MiB)', value: run.rssStartKib >> 10, count: 1 });
+    write({ case: case_, metric: 'workerd resident memory at the end (MiB)', value: run.rssEndKib >> 10, count: 1 });
+
+    // An image at the decode budget, with the corpus loaded: what the Worker's 128 MB must hold.
+    const decoded = await post(`${soaked.url}/v1/search/image?k=3`, png(BUDGET_SIDE, BUDGET_SIDE, { fill: 0x80 }));
+    if (decoded.status !== 200) throw new Error(`the image at the budget was refused: ${decoded.text}`);
+    const lines = soaked.log().split('\n').filter((line) => line.startsWith('POST /v1/search/image 200'));
+    const mib = Number(/ (\d+) MiB$/.exec(lines[lines.length - 1])[1]);
+    write({ case: `a ${BUDGET_SIDE}×${BUDGET_SIDE} image at the decode budget`, metric: 'worker wasm memory (MiB)', value: mib, count: 1, target: { at_most: 122 } });
+  } finally {
+    await soaked.stop();
   }
 
   // The rate limit: RATE_LIMIT searches pass, every later one within the period gets 429.

@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const zlib = require('node:zlib');
 
 const PROXY_DIR = path.join(__dirname, '..', '..', 'proxy');
 
@@ -49,7 +50,8 @@ function tomlString(value) {
  * Starts the worker. Options: `vars` ({NAME: value}, or a function of the worker's URL that
  * returns them), `secrets` ({NAME: value}), `rateLimit` (requests a minute per client, default
  * 1000), `state` (a directory to keep KV and R2 in across starts). Resolves to
- * {url, log(), stop()}; `log()` is everything wrangler and the worker printed.
+ * {url, log(), stop(), rss()}; `log()` is everything wrangler and the worker printed, `rss()`
+ * the resident memory of its workerd processes in KiB.
  */
 async function startWorker({ vars = {}, secrets = {}, rateLimit = 1000, state } = {}) {
   const corpus = process.env.GOG_TEST_CORPUS;
@@ -115,7 +117,27 @@ async function startWorker({ vars = {}, secrets = {}, rateLimit = 1000, state } 
     await stop();
     throw err;
   }
-  return { url, log: () => log.join(''), stop };
+  // Resident memory of the workerd processes it started (wrangler's process group), in KiB.
+  const rss = () => residentKib(child.pid);
+  return { url, log: () => log.join(''), stop, rss };
+}
+
+/** The summed VmRSS, in KiB, of every `workerd` process in process group `group`. */
+function residentKib(group) {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, command, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat);
+      // After the command: state, ppid, pgrp.
+      if (command !== 'workerd' || Number(rest.split(' ')[2]) !== group) continue;
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return total;
 }
 
 /** POSTs `body` (an object is sent as JSON) and resolves to {status, headers, json}. */
@@ -132,4 +154,33 @@ async function post(url, body, { method = 'POST', headers = {} } = {}) {
   return { status: response.status, headers: response.headers, json, text };
 }
 
-module.exports = { startWorker, post, freePort };
+/**
+ * A PNG of width × height, colour type `colour` at `depth` bits a sample, whose samples are all
+ * the byte `fill`; without `fill` it holds no image data at all (a header only).
+ */
+function png(width, height, { depth = 8, colour = 2, fill } = {}) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = depth;
+  header[9] = colour;
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colour];
+  const stride = 1 + Math.ceil((width * channels * depth) / 8);
+  const rows = () => {
+    const raw = Buffer.alloc(height * stride, fill);
+    for (let y = 0; y < height; y += 1) raw[y * stride] = 0;
+    return raw;
+  };
+  const data = fill === undefined ? [] : [chunk('IDAT', zlib.deflateSync(rows()))];
+  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), ...data, chunk('IEND', Buffer.alloc(0))]));
+}
+
+module.exports = { startWorker, post, freePort, png };

@@ -209,6 +209,8 @@ pub enum TraceError {
     Version { found: u32 },
     #[error("the trace's id {stated} does not match its content ({computed}): it was edited")]
     Tampered { stated: String, computed: String },
+    #[error("the trace holds {path}, which trace version {TRACE_VERSION} does not have")]
+    UnknownField { path: String },
 }
 
 impl Trace {
@@ -253,6 +255,50 @@ impl Trace {
             });
         }
         Ok(trace)
+    }
+}
+
+impl Trace {
+    /// Reads a trace as [`Trace::from_json`] does, and also refuses anything the schema does
+    /// not have, at any depth (an extra field, an array where an object belongs): a store that
+    /// keeps a trace under its id must know that the id covers all of it. A `null` where the
+    /// schema leaves a field out counts as leaving it out.
+    pub fn from_json_strict(text: &str) -> Result<Self, TraceError> {
+        let trace = Self::from_json(text)?;
+        let sent: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| TraceError::Malformed(e.to_string()))?;
+        let known = serde_json::to_value(&trace).expect("a trace is plain data");
+        match unknown_part(&sent, &known, "") {
+            Some(path) => Err(TraceError::UnknownField { path }),
+            None => Ok(trace),
+        }
+    }
+}
+
+/// The first place where `sent` has something `known` (the same value as the schema writes
+/// it) does not: a key it lacks, or an object or array where it has something else.
+fn unknown_part(sent: &serde_json::Value, known: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match (sent, known) {
+        (Value::Object(sent), Value::Object(known)) => sent.iter().find_map(|(key, value)| {
+            let path = format!("{path}.{key}");
+            match known.get(key) {
+                Some(known) => unknown_part(value, known, &path),
+                None if value.is_null() => None,
+                None => Some(path),
+            }
+        }),
+        (Value::Array(sent), Value::Array(known)) if sent.len() == known.len() => sent
+            .iter()
+            .zip(known)
+            .enumerate()
+            .find_map(|(i, (sent, known))| unknown_part(sent, known, &format!("{path}[{i}]"))),
+        (Value::Object(_) | Value::Array(_), _) => Some(if path.is_empty() {
+            "(the whole trace)".into()
+        } else {
+            path.to_owned()
+        }),
+        _ => None,
     }
 }
 

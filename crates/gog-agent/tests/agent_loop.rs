@@ -677,6 +677,32 @@ fn traces_round_trip_with_a_stable_id_and_refuse_tampering() {
         Trace::from_json("[1, 2"),
         Err(TraceError::Malformed(_))
     ));
+
+    // Strictly, anything the schema lacks is refused, at any depth; what it writes is not.
+    assert_eq!(Trace::from_json_strict(&json).unwrap(), trace);
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["outcome_note"] = "extra".into();
+    let extra_top = value.to_string();
+    assert!(
+        Trace::from_json(&extra_top).is_ok(),
+        "the id does not cover it"
+    );
+    assert!(matches!(
+        Trace::from_json_strict(&extra_top),
+        Err(TraceError::UnknownField { path }) if path == ".outcome_note"
+    ));
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["steps"][0]["search"]["request"]["note"] = "extra".into();
+    assert!(matches!(
+        Trace::from_json_strict(&value.to_string()),
+        Err(TraceError::UnknownField { path }) if path == ".steps[0].search.request.note"
+    ));
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["judgement"] = serde_json::Value::Null;
+    assert!(
+        Trace::from_json_strict(&value.to_string()).is_ok(),
+        "a null where the schema leaves a field out is leaving it out"
+    );
 }
 
 /// The whole conversation of a run that uses every tool, per family, byte for byte: the prompt

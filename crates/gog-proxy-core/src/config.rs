@@ -180,11 +180,12 @@ impl ProxyConfig {
     /// Reads the configuration through `var` and `secret`, which return a variable's or a
     /// secret's value if it is set. Offline, a missing `TOKEN_SECRET` is replaced by
     /// `ephemeral_secret` (random per worker instance): tokens then last as long as the instance,
-    /// which is all a local demo needs.
+    /// which is all a local demo needs. Without one (the platform gave no randomness) the
+    /// configuration is refused: a guessable secret would make tokens forgeable.
     pub fn from_env(
         var: impl Fn(&str) -> Option<String>,
         secret: impl Fn(&str) -> Option<String>,
-        ephemeral_secret: &str,
+        ephemeral_secret: Option<&str>,
     ) -> Result<Self, ConfigError> {
         let mode = choice(&var, Self::MODE_VAR, SearchMode::Offline)?;
         let image_provider = choice(&var, Self::IMAGE_PROVIDER_VAR, ImageProvider::GoogleVision)?;
@@ -232,7 +233,15 @@ impl ProxyConfig {
                     value: "[redacted]".into(),
                 });
             }
-            None if mode == SearchMode::Offline => Secret(ephemeral_secret.to_owned()),
+            None if mode == SearchMode::Offline => match ephemeral_secret {
+                Some(random) => Secret(random.to_owned()),
+                None => {
+                    return Err(ConfigError::MissingSecret {
+                        name: Self::TOKEN_SECRET,
+                        why: "the platform gave no randomness for a secret of this instance's own",
+                    });
+                }
+            },
             None => {
                 return Err(ConfigError::MissingSecret {
                     name: Self::TOKEN_SECRET,
@@ -364,7 +373,7 @@ mod tests {
         ProxyConfig::from_env(
             |name| vars.get(name).cloned(),
             |name| secrets.get(name).cloned(),
-            EPHEMERAL,
+            Some(EPHEMERAL),
         )
     }
 
@@ -436,6 +445,25 @@ mod tests {
                 why: "the configured provider needs it"
             }
         );
+    }
+
+    #[test]
+    fn offline_without_randomness_or_a_token_secret_fails_closed() {
+        let refused = ProxyConfig::from_env(|_| None, |_| None, None).unwrap_err();
+        assert!(matches!(
+            refused,
+            ConfigError::MissingSecret {
+                name: "TOKEN_SECRET",
+                ..
+            }
+        ));
+        let set = ProxyConfig::from_env(
+            |_| None,
+            |name| (name == "TOKEN_SECRET").then(|| SECRET.to_owned()),
+            None,
+        )
+        .expect("a set secret needs no randomness");
+        assert_eq!(set.token_secret.expose(), SECRET);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub enum ErrorCode {
     InvalidToken,
     /// A shared trace whose content does not match its id or the trace schema.
     InvalidTrace,
+    /// A shared trace whose id is stored already as other bytes (stored by an older proxy,
+    /// which kept bodies as sent); what is stored under an id never changes.
+    TraceConflict,
     /// In replay mode, a search that was never recorded.
     NotRecorded,
     /// The search provider or the store failed; the agent tells the model and carries on.
@@ -47,6 +50,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ImageTooLarge => 422,
             ErrorCode::BadRequest | ErrorCode::InvalidTrace => 400,
+            ErrorCode::TraceConflict => 409,
             ErrorCode::InvalidToken => 403,
             ErrorCode::NotRecorded => 404,
             ErrorCode::UpstreamFailed => 502,

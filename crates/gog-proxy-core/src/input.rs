@@ -4,7 +4,7 @@
 
 use gog_agent::Trace;
 use gog_search::SearchError;
-use gog_search::image::ImageHeader;
+use gog_search::image::{ImageHeader, MIN_SIDE};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -31,11 +31,17 @@ pub fn check_size(len: usize, limit: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// An image to search: at most [`MAX_IMAGE_BYTES`] (413), PNG, JPEG or WebP by its magic bytes
-/// (415), at most 40 megapixels by its header (422).
+/// The most memory decoding one query image may take in the Worker, which has 128 MB with the
+/// offline corpus loaded (measured in workerd: `docs/API.md`, "Limits"). Natively and in the
+/// browser the search decodes up to `gog_search::image::MAX_PIXELS`.
+pub const MAX_DECODE_BYTES: u64 = 24 << 20;
+
+/// An image to search, judged by its bytes and header alone: at most [`MAX_IMAGE_BYTES`] (413),
+/// a well-formed PNG, JPEG or WebP header (415), at most 40 megapixels and
+/// [`MAX_DECODE_BYTES`] to decode (422), and at least `MIN_SIDE` pixels a side (400).
 pub fn check_image(body: &[u8]) -> Result<ImageHeader, ApiError> {
     check_size(body.len(), MAX_IMAGE_BYTES)?;
-    gog_search::image::inspect(body).map_err(|err| match err {
+    let header = gog_search::image::inspect(body).map_err(|err| match err {
         SearchError::ImageTooLarge { .. } => {
             ApiError::new(ErrorCode::ImageTooLarge, err.to_string())
         }
@@ -43,7 +49,30 @@ pub fn check_image(body: &[u8]) -> Result<ImageHeader, ApiError> {
             ErrorCode::UnsupportedMediaType,
             format!("not a usable PNG, JPEG or WebP image: {other}"),
         ),
-    })
+    })?;
+    if header.decode_bytes() > MAX_DECODE_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::ImageTooLarge,
+            format!(
+                "decoding this {}×{} image would take {:.1} MiB; this proxy decodes at most \
+                 {} MiB (scale it down)",
+                header.width,
+                header.height,
+                header.decode_bytes() as f64 / f64::from(1 << 20),
+                MAX_DECODE_BYTES >> 20
+            ),
+        ));
+    }
+    if header.width.min(header.height) < MIN_SIDE {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!(
+                "the image is {}×{}; a search needs at least {MIN_SIDE} pixels a side",
+                header.width, header.height
+            ),
+        ));
+    }
+    Ok(header)
 }
 
 /// A text query: not blank, at most [`MAX_QUERY_CHARS`] characters.
@@ -73,12 +102,13 @@ pub fn check_k(k: usize) -> Result<(), ApiError> {
 }
 
 /// A trace to share: at most [`MAX_TRACE_BYTES`] (413), a trace of the version this proxy reads
-/// whose content matches its id (400).
+/// whose content matches its id, with nothing the schema lacks (400).
 pub fn check_trace(body: &[u8]) -> Result<Trace, ApiError> {
     check_size(body.len(), MAX_TRACE_BYTES)?;
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::new(ErrorCode::InvalidTrace, "the trace is not UTF-8 text"))?;
-    Trace::from_json(text).map_err(|err| ApiError::new(ErrorCode::InvalidTrace, err.to_string()))
+    Trace::from_json_strict(text)
+        .map_err(|err| ApiError::new(ErrorCode::InvalidTrace, err.to_string()))
 }
 
 #[cfg(test)]
@@ -119,6 +149,21 @@ mod tests {
         assert_eq!(bomb.code.status(), 422);
         let big = vec![0u8; MAX_IMAGE_BYTES + 1];
         assert_eq!(check_image(&big).unwrap_err().code.status(), 413);
+        // A signature followed by junk is not an image, however the junk reads as a size.
+        let signature = &png(1, 1)[..8];
+        for junk in [&b"<html><body>hello</body></html>"[..], &[0u8; 64]] {
+            let refused = check_image(&[signature, junk].concat()).unwrap_err();
+            assert_eq!(refused.code.status(), 415, "{}", refused.message);
+        }
+        // Within 40 MP but over the Worker's decode budget: 8-bit RGB takes 10 bytes a pixel
+        // to decode, so 1,600 × 1,600 take 24.4 MiB.
+        assert!(check_image(&declared_png(1_500, 1_500)).is_ok());
+        let over = check_image(&declared_png(1_600, 1_600)).unwrap_err();
+        assert_eq!(
+            (over.code.status(), over.code),
+            (422, ErrorCode::ImageTooLarge)
+        );
+        assert_eq!(check_image(&png(4, 64)).unwrap_err().code.status(), 400);
     }
 
     #[test]

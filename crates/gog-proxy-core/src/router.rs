@@ -9,7 +9,7 @@ use crate::config::{ConfigError, ProxyConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::health::Health;
 use crate::input::{self, MAX_IMAGE_BYTES, MAX_JSON_BYTES, MAX_TRACE_BYTES};
-use crate::search_api::SearchApi;
+use crate::search_api::{self, Checked, ImageQuery, SearchApi, TextQuery};
 use crate::store::Store;
 use crate::{image_url, shared_traces};
 use gog_search::SearchBackend;
@@ -205,10 +205,11 @@ const DEFAULT_K: usize = 5;
 
 /// Answers one request. `config` is the result of reading the environment, so that a broken
 /// configuration is reported to the caller instead of taking the worker down; `read_body` is
-/// called at most once, after every check that needs no body.
+/// called at most once, after every check that needs no body, with the route's limit: it may
+/// stop reading once it has more bytes than that (the answer is then 413).
 pub async fn respond<B: Bindings>(
     request: &ProxyRequest<'_>,
-    read_body: impl AsyncFnOnce() -> Result<Vec<u8>, String>,
+    read_body: impl AsyncFnOnce(usize) -> Result<Vec<u8>, String>,
     config: &Result<ProxyConfig, ConfigError>,
     bindings: &B,
     version: &'static str,
@@ -257,7 +258,7 @@ pub async fn respond<B: Bindings>(
 async fn answer<B: Bindings>(
     request: &ProxyRequest<'_>,
     route: Route<'_>,
-    read_body: impl AsyncFnOnce() -> Result<Vec<u8>, String>,
+    read_body: impl AsyncFnOnce(usize) -> Result<Vec<u8>, String>,
     config: &ProxyConfig,
     bindings: &B,
     version: &'static str,
@@ -285,8 +286,14 @@ async fn answer<B: Bindings>(
     if let Some(declared) = request.content_length {
         input::check_size(usize::try_from(declared).unwrap_or(usize::MAX), limit)?;
     }
+    // An image search's `k` is in its URL: checked before its body is read.
+    let k = if route == Route::SearchImage {
+        k_of(request.query)?
+    } else {
+        DEFAULT_K
+    };
     let body = if matches!(request.method, Method::Post | Method::Put) {
-        let body = read_body().await.map_err(|err| {
+        let body = read_body(limit).await.map_err(|err| {
             ApiError::new(ErrorCode::BadRequest, format!("unreadable body: {err}"))
         })?;
         input::check_size(body.len(), limit)?;
@@ -299,22 +306,23 @@ async fn answer<B: Bindings>(
     match route {
         Route::Health => Ok(ProxyResponse::json(200, &Health::of(config, version))),
         Route::SearchImage | Route::SearchText | Route::Read => {
+            let secret = config.token_secret.expose().as_bytes();
+            // Everything the request alone can show is checked before the corpus is loaded.
+            let checked = match route {
+                Route::SearchImage => Checked::Image(ImageQuery::check(&body, k)?),
+                Route::SearchText => Checked::Text(TextQuery::parse(&body)?),
+                _ => Checked::Read(search_api::check_read(&body, secret, now)?),
+            };
             let backend = bindings.backend(config).await?;
             let api = SearchApi {
                 backend: &backend,
                 store: bindings.store(),
                 mode: config.mode,
-                secret: config.token_secret.expose().as_bytes(),
+                secret,
                 now,
                 daily_cap_micro_usd: config.daily_cap_micro_usd,
             };
-            Ok(match route {
-                Route::SearchImage => {
-                    ProxyResponse::json(200, &api.image(&body, k_of(request.query)?).await?)
-                }
-                Route::SearchText => ProxyResponse::json(200, &api.text(&body).await?),
-                _ => ProxyResponse::json(200, &api.read(&body).await?),
-            })
+            Ok(ProxyResponse::json(200, &api.run(checked).await?))
         }
         Route::Traces => {
             let id = shared_traces::put(bindings.store(), &body).await?;
@@ -358,19 +366,21 @@ async fn answer<B: Bindings>(
     }
 }
 
-/// `?k=` of an image search as a number, default 5; its range is the search's to check.
+/// `?k=` of an image search: a whole number from 1 to `MAX_K`, default 5.
 fn k_of(query: &str) -> Result<usize, ApiError> {
     let Some((_, value)) =
         url::form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "k")
     else {
         return Ok(DEFAULT_K);
     };
-    value.parse().map_err(|_| {
+    let k = value.parse().map_err(|_| {
         ApiError::new(
             ErrorCode::BadRequest,
             format!("k must be a whole number, not {value:?}"),
         )
-    })
+    })?;
+    input::check_k(k)?;
+    Ok(k)
 }
 
 fn preflight(request: &ProxyRequest<'_>, methods: &[&str], origin_allowed: bool) -> ProxyResponse {

@@ -108,45 +108,124 @@ pub struct SearchApi<'a, B, S> {
     pub daily_cap_micro_usd: u64,
 }
 
-impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
-    /// `POST /v1/search/image`: the body is the image's bytes; `k` results.
-    pub async fn image(&self, body: &[u8], k: usize) -> Result<SearchReply<ImageResult>, ApiError> {
+/// A search route's request, checked without a backend: whatever can be refused from the
+/// request alone (a bad `k`, an image whose header is not a usable image, a body that is not
+/// the route's JSON object, a forged or expired read token) is refused before the corpus is
+/// loaded or a provider is asked.
+#[derive(Debug)]
+pub enum Checked<'b> {
+    Image(ImageQuery<'b>),
+    Text(TextQuery),
+    Read(ReadGrant),
+}
+
+/// `POST /v1/search/image`: the body is the image's bytes; `k` results.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageQuery<'b> {
+    body: &'b [u8],
+    k: usize,
+}
+
+impl<'b> ImageQuery<'b> {
+    pub fn check(body: &'b [u8], k: usize) -> Result<Self, ApiError> {
         check_k(k)?;
         check_image(body)?;
-        let sha256 = gog_search::bundle::sha256_hex(body);
-        let kind = SearchKind::Image { sha256: &sha256 };
-        self.answer(&kind, Operation::ImageSearch, k, || {
-            self.backend.search_image(body, k)
-        })
-        .await
+        Ok(ImageQuery { body, k })
     }
+}
 
-    /// `POST /v1/search/text`: `{"query": …, "k": …}`.
-    pub async fn text(&self, body: &[u8]) -> Result<SearchReply<TextResult>, ApiError> {
+/// `POST /v1/search/text`: `{"query": …, "k": …}`.
+#[derive(Debug, Clone)]
+pub struct TextQuery {
+    query: String,
+    k: usize,
+}
+
+impl TextQuery {
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
         let request: TextRequest = parse_json(body)?;
         check_query(&request.query)?;
         check_k(request.k)?;
-        let kind = SearchKind::Text {
-            query: &request.query,
+        Ok(TextQuery {
+            query: request.query,
+            k: request.k,
+        })
+    }
+}
+
+/// `POST /v1/read`: `{"token": …}` from a result of this proxy, signed with `secret` and not
+/// expired at `now`.
+pub fn check_read(body: &[u8], secret: &[u8], now: u64) -> Result<ReadGrant, ApiError> {
+    let request: ReadRequest = parse_json(body)?;
+    read_token::verify(secret, &request.token, now).map_err(|err| {
+        let message = match err {
+            TokenError::Expired => err.to_string(),
+            TokenError::Forged | TokenError::Malformed => {
+                format!("{err}: read only pages from this proxy's search results")
+            }
         };
-        self.answer(&kind, Operation::TextSearch, request.k, || {
-            self.backend.search_text(&request.query, request.k)
+        ApiError::new(ErrorCode::InvalidToken, message)
+    })
+}
+
+/// What a search route answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Images(SearchReply<ImageResult>),
+    Texts(SearchReply<TextResult>),
+    Page(Page),
+}
+
+impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
+    /// Answers a checked request.
+    pub async fn run(&self, request: Checked<'_>) -> Result<Answer, ApiError> {
+        Ok(match request {
+            Checked::Image(query) => Answer::Images(self.search_image(query).await?),
+            Checked::Text(query) => Answer::Texts(self.search_text(&query).await?),
+            Checked::Read(grant) => Answer::Page(self.read_page(grant).await?),
+        })
+    }
+
+    /// `POST /v1/search/image`, checked then answered.
+    pub async fn image(&self, body: &[u8], k: usize) -> Result<SearchReply<ImageResult>, ApiError> {
+        self.search_image(ImageQuery::check(body, k)?).await
+    }
+
+    /// `POST /v1/search/text`, checked then answered.
+    pub async fn text(&self, body: &[u8]) -> Result<SearchReply<TextResult>, ApiError> {
+        self.search_text(&TextQuery::parse(body)?).await
+    }
+
+    /// `POST /v1/read`, checked then answered.
+    pub async fn read(&self, body: &[u8]) -> Result<Page, ApiError> {
+        self.read_page(check_read(body, self.secret, self.now)?)
+            .await
+    }
+
+    async fn search_image(
+        &self,
+        query: ImageQuery<'_>,
+    ) -> Result<SearchReply<ImageResult>, ApiError> {
+        let sha256 = gog_search::bundle::sha256_hex(query.body);
+        let kind = SearchKind::Image { sha256: &sha256 };
+        self.answer(&kind, Operation::ImageSearch, query.k, || {
+            self.backend.search_image(query.body, query.k)
         })
         .await
     }
 
-    /// `POST /v1/read`: `{"token": …}` from a result of this proxy.
-    pub async fn read(&self, body: &[u8]) -> Result<Page, ApiError> {
-        let request: ReadRequest = parse_json(body)?;
-        let grant = read_token::verify(self.secret, &request.token, self.now).map_err(|err| {
-            let message = match err {
-                TokenError::Expired => err.to_string(),
-                TokenError::Forged | TokenError::Malformed => {
-                    format!("{err}: read only pages from this proxy's search results")
-                }
-            };
-            ApiError::new(ErrorCode::InvalidToken, message)
-        })?;
+    async fn search_text(&self, query: &TextQuery) -> Result<SearchReply<TextResult>, ApiError> {
+        let kind = SearchKind::Text {
+            query: &query.query,
+        };
+        self.answer(&kind, Operation::TextSearch, query.k, || {
+            self.backend.search_text(&query.query, query.k)
+        })
+        .await
+    }
+
+    async fn read_page(&self, grant: ReadGrant) -> Result<Page, ApiError> {
         let provider = self.backend.name();
         if grant.provider != provider {
             return Err(ApiError::new(
@@ -260,8 +339,18 @@ impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
     }
 }
 
+/// A route's JSON body: an object with the route's fields and no others. serde would also read
+/// a struct from an array of its fields in order (`["Eiffel Tower", 2]`); the API takes objects
+/// only.
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     check_size(body.len(), MAX_JSON_BYTES)?;
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the body must be a JSON object; see docs/API.md",
+        ));
+    }
     serde_json::from_slice(body).map_err(|err| {
         ApiError::new(
             ErrorCode::BadRequest,

@@ -1,6 +1,8 @@
 //! `PUT /v1/traces` and `GET /v1/traces/{id}`: shared traces, stored under their content id.
-//! A trace is accepted only when its content matches its id and it is of the version this
-//! proxy reads, so a link always shows exactly what was run.
+//! A trace is accepted only when its content matches its id, it is of the version this proxy
+//! reads and it holds nothing the schema lacks; it is stored as its canonical JSON, the bytes
+//! its id is the hash of, so one id names exactly one byte string. What is stored under an id
+//! never changes: sharing the same trace again writes nothing.
 
 use crate::error::{ApiError, ErrorCode};
 use crate::input::check_trace;
@@ -14,13 +16,22 @@ fn store_failed(err: StoreError) -> ApiError {
     ApiError::new(ErrorCode::UpstreamFailed, err.to_string())
 }
 
-/// Stores a trace and returns its id.
+/// Stores a trace, unless it is stored already, and returns its id.
 pub async fn put(store: &impl Store, body: &[u8]) -> Result<String, ApiError> {
     let trace = check_trace(body)?;
-    store
-        .put(&store_key(&trace.id), body)
-        .await
-        .map_err(store_failed)?;
+    let canonical = trace.canonical_json().into_bytes();
+    let key = store_key(&trace.id);
+    match store.get(&key).await.map_err(store_failed)? {
+        Some(stored) if stored == canonical => {}
+        // Only bytes stored by an older proxy, which kept the body as sent, can differ.
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::TraceConflict,
+                format!("{} is stored already, as other bytes; they stay", trace.id),
+            ));
+        }
+        None => store.put(&key, &canonical).await.map_err(store_failed)?,
+    }
     Ok(trace.id)
 }
 

@@ -96,6 +96,8 @@ struct TestBindings {
     images: MemoryStore,
     limit: usize,
     limited: Cell<usize>,
+    /// How many times a search backend was asked for: offline, the corpus would be loaded.
+    backends: Cell<usize>,
 }
 
 impl TestBindings {
@@ -110,6 +112,7 @@ impl TestBindings {
             images: MemoryStore::default(),
             limit,
             limited: Cell::new(0),
+            backends: Cell::new(0),
         }
     }
 }
@@ -120,6 +123,7 @@ impl<'a> Bindings for &'a TestBindings {
     type Images = MemoryStore;
 
     async fn backend(&self, config: &ProxyConfig) -> Result<Self::Backend, ApiError> {
+        self.backends.set(self.backends.get() + 1);
         Ok(match config.mode {
             gog_proxy_core::search_api::SearchMode::Offline => {
                 AnyBackend::Offline(self.offline.clone())
@@ -169,7 +173,7 @@ fn config(vars: &[(&str, &str)]) -> Result<ProxyConfig, ConfigError> {
                         .map(|(_, v)| (*v).to_owned())
                 })
         },
-        "ephemeral",
+        Some("ephemeral"),
     )
 }
 
@@ -217,7 +221,7 @@ impl Call<'_> {
         let body = self.body;
         pollster::block_on(respond(
             &request,
-            async || Ok(body),
+            async |_limit| Ok(body),
             config,
             &bindings,
             "9.9.9",
@@ -393,7 +397,7 @@ fn a_declared_oversized_body_is_refused_before_it_is_read() {
     let read = Cell::new(false);
     let response = pollster::block_on(respond(
         &request,
-        async || {
+        async |_limit| {
             read.set(true);
             Ok(Vec::new())
         },
@@ -413,6 +417,50 @@ fn a_declared_oversized_body_is_refused_before_it_is_read() {
     }
     .send(&config(&[]), &bindings);
     assert_eq!(sneaky.status, 413);
+}
+
+#[test]
+fn what_the_request_alone_shows_is_refused_before_the_corpus_is_loaded() {
+    let bindings = TestBindings::new(100);
+    let config = config(&[]);
+    let signature = &picture()[..8];
+    let junk_png = [signature, b"<html>not a picture</html>"].concat();
+    let refusals: [(Call, u16); 6] = [
+        (
+            Call {
+                query: "k=0",
+                ..call("POST", "/v1/search/image")
+            }
+            .body(picture()),
+            400,
+        ),
+        (call("POST", "/v1/search/image").body(junk_png), 415),
+        (
+            call("POST", "/v1/search/image")
+                .body(gog_search::image::encode_png(&image::RgbImage::new(4, 64))),
+            400,
+        ),
+        (
+            call("POST", "/v1/search/text").body(r#"["Eiffel Tower", 2]"#),
+            400,
+        ),
+        (
+            call("POST", "/v1/read").body(r#"{"token": "not.a-token"}"#),
+            403,
+        ),
+        (call("PROPFIND", "/v1/health"), 405),
+    ];
+    for (request, status) in refusals {
+        let (method, path, query) = (request.method, request.path, request.query);
+        let response = request.send(&config, &bindings);
+        assert_eq!(response.status, status, "{method} {path}?{query}");
+    }
+    assert_eq!(bindings.backends.get(), 0, "no refusal loaded the corpus");
+    // A request that passes every check does load it.
+    let text = call("POST", "/v1/search/text")
+        .body(r#"{"query": "Country 3"}"#)
+        .send(&config, &bindings);
+    assert_eq!((text.status, bindings.backends.get()), (200, 1));
 }
 
 #[test]

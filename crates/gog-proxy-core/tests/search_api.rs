@@ -8,6 +8,7 @@ use common::{DownBackend, MemoryStore, trace_json};
 use gog_proxy_core::ErrorCode;
 use gog_proxy_core::search_api::{SearchApi, SearchMode, Served, TOKEN_LIFETIME};
 use gog_proxy_core::shared_traces;
+use gog_proxy_core::store::Store as _;
 use gog_search::OfflineBackend;
 use gog_search::backend::ImageResult;
 use gog_search::corpus::EntityKind;
@@ -161,6 +162,15 @@ fn bad_requests_and_failing_providers_get_the_documented_errors() {
         let (backend, store) = (offline(), MemoryStore::default());
         let search = api(&backend, &store, SearchMode::Offline);
         assert_eq!(code(search.text(b"not json").await), ErrorCode::BadRequest);
+        // serde reads a struct from an array of its fields; the API takes objects only.
+        assert_eq!(
+            code(search.text(br#"["Eiffel Tower", 2]"#).await),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(search.read(br#"["a token"]"#).await),
+            ErrorCode::BadRequest
+        );
         assert_eq!(
             code(search.text(br#"{"query": "x", "url": "http://a"}"#).await),
             ErrorCode::BadRequest
@@ -214,6 +224,52 @@ fn shared_traces_are_stored_by_content_id_and_checked() {
             (ErrorCode::InvalidTrace, 400)
         );
         assert!(refused.message.contains("edited"), "{}", refused.message);
+
+        // Sent again, or sent as other bytes of the same trace (pretty-printed, keys in
+        // another order), it is the same trace: nothing is written and nothing changes.
+        let writes = store.writes();
+        let trace = gog_agent::Trace::from_json(&json).expect("a trace");
+        let pretty = serde_json::to_string_pretty(&trace).expect("JSON");
+        for again in [json.as_str(), pretty.as_str()] {
+            let again_id = shared_traces::put(&store, again.as_bytes())
+                .await
+                .expect("the same trace");
+            assert_eq!(again_id, id);
+        }
+        assert_eq!(store.writes(), writes, "sharing again writes nothing");
+        // A field the schema lacks is refused, however deep, and changes nothing.
+        let mut extra: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        extra["settings"]["note"] = "added".into();
+        let refused = shared_traces::put(&store, extra.to_string().as_bytes())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidTrace);
+        assert!(
+            refused.message.contains(".settings.note"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(
+            shared_traces::get(&store, &id).await.expect("found"),
+            json.as_bytes()
+        );
+        // Bytes an older proxy stored as sent stay what is served; a new PUT is refused.
+        let older = MemoryStore::default();
+        older
+            .put(&format!("trace:{id}"), pretty.as_bytes())
+            .await
+            .expect("stored");
+        let conflict = shared_traces::put(&older, json.as_bytes())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (conflict.code, conflict.code.status()),
+            (ErrorCode::TraceConflict, 409)
+        );
+        assert_eq!(
+            shared_traces::get(&older, &id).await.expect("found"),
+            pretty.as_bytes()
+        );
 
         let missing = format!("sha256:{}", "0".repeat(64));
         assert_eq!(

@@ -54,5 +54,5 @@ pub fn trace_json(question: &str) -> String {
     });
     let mut trace: gog_agent::Trace = serde_json::from_value(value).expect("a trace");
     trace.seal();
-    serde_json::to_string(&trace).expect("JSON")
+    trace.canonical_json()
 }

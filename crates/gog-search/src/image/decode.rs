@@ -2,6 +2,7 @@ use std::io::Cursor;
 
 use image::{ImageFormat, ImageReader, Limits, RgbImage};
 
+use super::header;
 use crate::SearchError;
 
 /// The most pixels a query image may have (40 MP); checked from the header, before decoding.
@@ -16,14 +17,25 @@ pub struct ImageHeader {
     pub format: ImageFormat,
     pub width: u32,
     pub height: u32,
+    /// Bytes a pixel takes as the decoder first writes it (a 16-bit RGBA PNG: 8).
+    pub bytes_per_pixel: u32,
+}
+
+impl ImageHeader {
+    /// The most memory [`decode`] takes for this image at once: the decoder's own pixels, the
+    /// RGBA copy and the RGB result (the decoders' working buffers fit within the first).
+    pub fn decode_bytes(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height) * u64::from(self.bytes_per_pixel + 4 + 3)
+    }
 }
 
 /// Reads the format from the magic bytes (never a declared content type) and the size from the
-/// header, refusing anything but PNG, JPEG and WebP and anything over [`MAX_PIXELS`]: a
-/// decompression bomb is refused before it is decoded.
+/// header, checked strictly (`header`), refusing anything but well-formed PNG, JPEG and WebP
+/// headers and anything over [`MAX_PIXELS`]: a decompression bomb is refused before it is
+/// decoded, and a signature followed by junk is not an image.
 pub fn inspect(bytes: &[u8]) -> Result<ImageHeader, SearchError> {
-    let undecodable = |e: &dyn std::fmt::Display| SearchError::UndecodableImage(e.to_string());
-    let format = image::guess_format(bytes).map_err(|e| undecodable(&e))?;
+    let format =
+        image::guess_format(bytes).map_err(|e| SearchError::UndecodableImage(e.to_string()))?;
     if !matches!(
         format,
         ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP
@@ -32,12 +44,14 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageHeader, SearchError> {
             "{format:?} is not a PNG, JPEG or WebP image"
         )));
     }
-    // Read by a header parser that allocates nothing: a decoder's own header reading can
-    // refuse a huge size as an allocation failure (on wasm32, where `usize` is 32 bits), which
-    // would hide that the image is simply too large.
-    let size = imagesize::blob_size(bytes).map_err(|e| undecodable(&e))?;
-    let dimension = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let (width, height) = (dimension(size.width), dimension(size.height));
+    // Read by a parser that allocates nothing: a decoder's own header reading can refuse a
+    // huge size as an allocation failure (on wasm32, where `usize` is 32 bits), which would
+    // hide that the image is simply too large.
+    let header::Header {
+        width,
+        height,
+        bytes_per_pixel,
+    } = header::read(format, bytes).map_err(|why| SearchError::UndecodableImage(why.into()))?;
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(SearchError::ImageTooLarge {
             width,
@@ -49,6 +63,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ImageHeader, SearchError> {
         format,
         width,
         height,
+        bytes_per_pixel,
     })
 }
 
@@ -60,6 +75,7 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, SearchError> {
         format,
         width,
         height,
+        ..
     } = inspect(bytes)?;
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(SearchError::ImageTooSmall {
@@ -127,29 +143,13 @@ mod tests {
         assert_eq!(decode(&whole).unwrap().dimensions(), (64, 64));
     }
 
-    /// PNG's chunk checksum (CRC-32, polynomial 0xEDB88320), so the edited header is valid.
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
     #[test]
     fn huge_images_are_refused_from_the_header() {
         // A PNG header announcing 50 000 × 50 000 pixels, with no pixel data behind it.
         let mut header = png(8, 8);
         header[16..20].copy_from_slice(&50_000u32.to_be_bytes());
         header[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-        let crc = crc32(&header[12..29]);
+        let crc = crc32fast::hash(&header[12..29]);
         header[29..33].copy_from_slice(&crc.to_be_bytes());
         assert!(matches!(
             decode(&header),

@@ -8,6 +8,7 @@
 
 mod decode;
 mod descriptor;
+mod header;
 mod index;
 
 pub use decode::{ImageHeader, MAX_PIXELS, MIN_SIDE, decode, encode_png, inspect};
