@@ -210,8 +210,8 @@ fn render(reports: &[(&Row, Value)]) -> String {
             row.name
         ));
         out.push_str(
-            "| category | n | exact match [95 %] | token F1 | format | crop selection | reflection | searches/q | none / single / hybrid | s/question (p50, p95) |\n\
-             |---|---|---|---|---|---|---|---|---|---|\n",
+            "| category | n | exact match [95 %] | token F1 | format | crop selection | reflection | names read | searches/q | none / single / hybrid | s/question (p50, p95) |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|\n",
         );
         if let Some(categories) = report["categories"].as_object() {
             for (name, summary) in categories {
@@ -254,7 +254,7 @@ fn category_row(name: &str, s: &Value) -> String {
     };
     let number = |key: &str| s[key].as_f64().unwrap_or(f64::NAN);
     format!(
-        "| {name} | {} | {}{} | {} | {} | {} ({}) | {} ({}) | {:.2} | {} / {} / {} | {:.2} ({:.2}, {:.2}) |\n",
+        "| {name} | {} | {}{} | {} | {} | {} ({}) | {} ({}) | {} ({}) | {:.2} | {} / {} / {} | {:.2} ({:.2}, {:.2}) |\n",
         s["questions"].as_u64().unwrap_or(0),
         share("exact_match"),
         interval(s),
@@ -264,6 +264,8 @@ fn category_row(name: &str, s: &Value) -> String {
         s["gazes"].as_u64().unwrap_or(0),
         share("reflection_rate"),
         s["wrong_gaze_runs"].as_u64().unwrap_or(0),
+        share("names_read"),
+        s["found"].as_u64().unwrap_or(0),
         number("searches_per_question"),
         share("no_search"),
         share("single_search"),
@@ -295,13 +297,14 @@ mod tests {
         let summary = serde_json::json!({
             "questions": 40, "exact_match": 0.5, "exact_match_95": {"low": 0.35, "high": 0.65},
             "token_f1": 0.6, "format_validity": 0.99, "gazes": 12, "crop_selection": 0.75,
-            "wrong_gaze_runs": 0, "reflection_rate": null, "searches_per_question": 1.5,
+            "wrong_gaze_runs": 0, "reflection_rate": null, "found": 20, "names_read": 0.85,
+            "searches_per_question": 1.5,
             "no_search": 0.1, "single_search": 0.6, "hybrid_search": 0.3,
             "mean_seconds": 2.0, "p50_seconds": 1.5, "p95_seconds": 4.25
         });
         assert_eq!(
             category_row("gaze", &summary),
-            "| gaze | 40 | 50.0 [35.0, 65.0] | 60.0 | 99.0 | 75.0 (12) | — (0) | 1.50 | 10.0 / 60.0 / 30.0 | 2.00 (1.50, 4.25) |\n"
+            "| gaze | 40 | 50.0 [35.0, 65.0] | 60.0 | 99.0 | 75.0 (12) | — (0) | 85.0 (20) | 1.50 | 10.0 / 60.0 / 30.0 | 2.00 (1.50, 4.25) |\n"
         );
         assert_eq!(accuracy(&summary), "50.0 [35.0, 65.0] (n = 40)");
         assert_eq!(

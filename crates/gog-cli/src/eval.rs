@@ -87,6 +87,11 @@ pub struct Summary {
     pub wrong_gaze_runs: usize,
     /// Of those, the share where a later gaze found it.
     pub reflection_rate: Option<f64>,
+    /// Image searches whose results held the asked-about entity.
+    pub found: usize,
+    /// Of those, the share after which the model's next turn named it: whether it reads names
+    /// off the results.
+    pub names_read: Option<f64>,
     /// Shares of runs that searched nothing, one kind of thing (images or text), or both.
     pub no_search: f64,
     pub single_search: f64,
@@ -262,6 +267,7 @@ fn summarise(scored: &[&Scored]) -> Summary {
         .filter_map(|s| s.metrics.reflection())
         .collect();
     let gazes = total(&|m| m.gaze_ious.len());
+    let found = total(&|m| m.found_then_named.len());
     let mix = |kind: SearchMix| mean(&|s| f64::from(u8::from(s.metrics.search_mix == kind)));
     Summary {
         questions: scored.len(),
@@ -283,6 +289,11 @@ fn summarise(scored: &[&Scored]) -> Summary {
             reflections.iter().filter(|&&c| c).count(),
             reflections.len(),
         ),
+        found,
+        names_read: share(
+            total(&|m| m.found_then_named.iter().filter(|&&named| named).count()),
+            found,
+        ),
         no_search: mix(SearchMix::None),
         single_search: mix(SearchMix::Single),
         hybrid_search: mix(SearchMix::Hybrid),
@@ -295,7 +306,7 @@ fn print_table(report: &Report) {
         report.set, report.mode, report.model
     );
     println!(
-        "{:<16} {:>5} {:>21} {:>6} {:>6} {:>6} {:>7} {:>8} {:>14} {:>17} {:>6}",
+        "{:<16} {:>5} {:>21} {:>6} {:>6} {:>6} {:>7} {:>6} {:>8} {:>14} {:>17} {:>6}",
         "",
         "n",
         "exact match [95 %]",
@@ -303,6 +314,7 @@ fn print_table(report: &Report) {
         "format",
         "crop",
         "reflect",
+        "read",
         "search/q",
         "none/1/hybrid",
         "s mean/p50/p95",
@@ -314,7 +326,7 @@ fn print_table(report: &Report) {
             .exact_match_95
             .map_or(String::new(), |i| format!("[{:.2}, {:.2}]", i.low, i.high));
         println!(
-            "{:<16} {:>5} {:>7.3} {:>13} {:>6.3} {:>6} {:>6} {:>7} {:>8.2} {:>14} {:>17} {:>6}",
+            "{:<16} {:>5} {:>7.3} {:>13} {:>6.3} {:>6} {:>6} {:>7} {:>6} {:>8.2} {:>14} {:>17} {:>6}",
             name,
             s.questions,
             s.exact_match,
@@ -323,6 +335,7 @@ fn print_table(report: &Report) {
             ratio(s.format_validity),
             ratio(s.crop_selection),
             ratio(s.reflection_rate),
+            ratio(s.names_read),
             s.searches_per_question,
             format!(
                 "{:.2}/{:.2}/{:.2}",
@@ -368,6 +381,7 @@ mod tests {
                 gaze_ious: Vec::new(),
                 text_searches: 0,
                 search_mix: SearchMix::None,
+                found_then_named: Vec::new(),
             },
         }
     }
@@ -402,12 +416,14 @@ mod tests {
         wrong_only.metrics.model_turns = 4;
         wrong_only.metrics.accepted_turns = 3;
         wrong_only.metrics.search_mix = SearchMix::Hybrid;
+        wrong_only.metrics.found_then_named = vec![false, true, false];
         let no_tools = scored("no-search", true, 0, 1.0);
         let all = [wrong_then_right, wrong_only, no_tools];
         let s = summarise(&all.iter().collect::<Vec<_>>());
         assert_eq!(s.format_validity, Some(7.0 / 8.0));
         assert_eq!((s.gazes, s.crop_selection), (3, Some(1.0 / 3.0)));
         assert_eq!((s.wrong_gaze_runs, s.reflection_rate), (2, Some(0.5)));
+        assert_eq!((s.found, s.names_read), (3, Some(1.0 / 3.0)));
         let third = 1.0 / 3.0;
         assert_eq!(
             (s.no_search, s.single_search, s.hybrid_search),

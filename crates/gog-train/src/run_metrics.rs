@@ -1,15 +1,16 @@
 //! What a run's trace shows of its behaviour against the scene's gold record: whether the
 //! protocol accepted each model turn, how well each gaze boxed the asked-about picture, whether
-//! a wrong gaze was corrected, and which kinds of search it used. `gog eval` reports these per
+//! a wrong gaze was corrected, whether the model read the name off results that held it, and
+//! which kinds of search it used. `gog eval` reports these per
 //! category (`docs/EVAL.md` defines them); the RL rollouts score with the same definitions.
 
 use gog_agent::Action;
 use gog_agent::boxes::{CropRules, to_original};
-use gog_agent::trace::{Actor, SearchRequest, Step, Trace};
+use gog_agent::trace::{Actor, SearchRequest, SearchResults, Step, Trace};
 use gog_scenes::Record;
 use serde::Serialize;
 
-use crate::scene::iou;
+use crate::scene::{Kind, iou, name_from_title};
 
 /// A gaze whose box overlaps the asked-about picture's gold box at least this much (IoU) chose
 /// the right region: the usual detection threshold.
@@ -43,6 +44,10 @@ pub struct RunMetrics {
     /// Text searches and reads.
     pub text_searches: usize,
     pub search_mix: SearchMix,
+    /// For each image search whose results held the asked-about picture's entity, whether the
+    /// model's next turn named it (as an answer names it: a flag's country, anything else's
+    /// title); empty when the question asks about no picture.
+    pub found_then_named: Vec<bool>,
 }
 
 impl RunMetrics {
@@ -51,7 +56,19 @@ impl RunMetrics {
         let (mut model_turns, mut accepted_turns) = (0, 0);
         let (mut glances, mut gazes, mut text_searches) = (0, 0, 0);
         let mut gaze_ious = Vec::new();
-        for step in &trace.steps {
+        let mut found_then_named = Vec::new();
+        let target = record.target_picture();
+        for (index, step) in trace.steps.iter().enumerate() {
+            if let (Some(target), Some(SearchResults::Images(results))) =
+                (target, step.search.as_ref().map(|s| &s.results))
+                && results.iter().any(|r| r.title == target.title)
+            {
+                let name = name_from_title(&target.title, Kind::of(&target.entity));
+                let next = trace.steps[index + 1..]
+                    .iter()
+                    .find(|s| s.actor == Actor::Model);
+                found_then_named.push(next.is_some_and(|next| next.raw.contains(name)));
+            }
             if step.actor == Actor::Model {
                 model_turns += 1;
                 accepted_turns += usize::from(step.action.is_some());
@@ -87,6 +104,7 @@ impl RunMetrics {
             gaze_ious,
             text_searches,
             search_mix,
+            found_then_named,
         }
     }
 
@@ -140,6 +158,7 @@ mod tests {
             gaze_ious,
             text_searches: 0,
             search_mix: SearchMix::Single,
+            found_then_named: Vec::new(),
         }
     }
 

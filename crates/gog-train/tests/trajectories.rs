@@ -431,6 +431,7 @@ fn run_metrics_from_the_trace_agree_with_what_the_oracle_did() {
     let config = config(Variant::Gog);
     let agent = agent(config.family);
     let (mut answered, mut corrected, mut hybrid, mut gazes, mut right_gazes) = (0, 0, 0, 0, 0);
+    let (mut found, mut named) = (0, 0);
     for (record, jpeg) in &scenes {
         let (trace, oracle) = run_oracle(&backend, &agent, record, jpeg, &config);
         if !matches!(
@@ -473,7 +474,15 @@ fn run_metrics_from_the_trace_agree_with_what_the_oracle_did() {
         };
         assert_eq!(measured.search_mix, expected, "{context}");
         hybrid += usize::from(expected == SearchMix::Hybrid);
+        found += measured.found_then_named.len();
+        named += measured.found_then_named.iter().filter(|&&n| n).count();
     }
+    // The oracle reads the name off the results whenever they hold it, bar a deliberately
+    // wrong crop whose results it then calls a miss.
+    assert!(
+        found > 0 && named * 10 >= found * 8,
+        "named {named} of {found}"
+    );
     assert!(answered >= 50, "only {answered} of 60 scenes answered");
     assert!(
         corrected > 0,
