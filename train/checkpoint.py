@@ -145,6 +145,15 @@ def newest_valid(root: Path, report=lambda message: print(message, file=sys.stde
     return None
 
 
+def load_weights(path: Path, model: torch.nn.Module) -> None:
+    """Loads a checkpoint's model weights into `model` after verifying every file of it."""
+    verify(path)
+    try:
+        load_model(model, str(path / MODEL), strict=True, device=str(next(model.parameters()).device))
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+        raise CheckpointError(f"{path}: cannot load the weights: {exc}") from None
+
+
 def load(
     path: Path,
     model: torch.nn.Module,

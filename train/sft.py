@@ -4,11 +4,13 @@
     python train/sft.py init  --tokenizer TOK --size 10m --seed 0 --out MODEL
     python train/sft.py check --model MODEL --data DATA
     python train/sft.py train --model MODEL --data DATA [--val VAL] --out RUN [--epochs E | --steps N] ...
+    python train/sft.py export --model MODEL --checkpoint RUN[/checkpoints/step-N] --out DIR
 
 `init` writes a seeded random-init model directory. `check` validates every record and image of a
 data directory against a model and prints a summary (exit status 1 if images fail). `train` trains,
 writing RUN/log.jsonl, checkpoints, RUN/final/ and RUN/summary.json; run it again on the same RUN
-to resume. Errors in the inputs exit with status 2 and a message naming the file at fault.
+to resume. `export` writes a checkpoint of a run (the newest valid one when given the run
+directory) as a model directory, to evaluate a run before it ends. Errors in the inputs exit with status 2 and a message naming the file at fault.
 """
 
 from __future__ import annotations
@@ -69,6 +71,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import checkpoint
+    import torch
+    from gog_tiny import ModelDir
+
+    model_dir = ModelDir.open(args.model)
+    path = args.checkpoint
+    if not (path / checkpoint.MANIFEST).is_file():
+        found = checkpoint.newest_valid(path / "checkpoints")
+        if found is None:
+            raise TrainError(f"{args.checkpoint}: neither a checkpoint nor a run directory with a valid checkpoint")
+        path = found
+    model = model_dir.load(torch.device("cpu"))
+    checkpoint.load_weights(path, model)
+    model_dir.write_export(model, args.out)
+    print(f"{args.out}: the weights of {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from gog_tiny import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, PRESETS
 
@@ -116,6 +137,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--eval-every", type=int, default=250, help="validate every N steps (0: only at the end)")
     run.add_argument("--log-every", type=int, default=10)
     run.set_defaults(handler=cmd_train)
+
+    export = commands.add_parser("export", help="write a run's checkpoint as a model directory")
+    export.add_argument("--model", type=Path, required=True, help="the model directory the run started from")
+    export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint, or a run (its newest valid one)")
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(handler=cmd_export)
     return root
 
 

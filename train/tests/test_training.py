@@ -94,6 +94,20 @@ class TrainingTest(unittest.TestCase):
             ).loss  # fmt: skip
         self.assertAlmostEqual(float(loss_sum) / count, float(reference), places=5)
 
+    def test_export_writes_the_newest_checkpoint_as_a_model(self) -> None:
+        out = self.root / "exported"
+        command = [support.PYTHON, str(support.TRAIN_DIR / "sft.py"), "export", "--model", str(self.model),
+                   "--checkpoint", str(self.args.out), "--out", str(out)]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+        weights = load_file(out / "model.safetensors")
+        self.assertEqual(weights.keys(), self.reference.keys())
+        for name, tensor in weights.items():
+            self.assertTrue(torch.equal(tensor, self.reference[name]), f"{name} differs from the final model")
+        refused = subprocess.run([*command[:-4], "--checkpoint", str(self.root), "--out", str(out)],
+                                 capture_output=True, text=True)  # fmt: skip
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("neither a checkpoint nor a run directory", refused.stderr)
+
     def test_kill_and_resume_is_exact(self) -> None:
         args = replace(self.args, out=self.root / "killed", checkpoint_every=1)
         command = [
