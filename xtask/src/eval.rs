@@ -76,7 +76,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let no_gaze = args.no_gaze.clone().unwrap_or_else(|| {
         paths::tool_cache()
             .with_file_name("train")
-            .join("no-gaze-10m/package-q8")
+            .join("no-gaze-3m/package-q8")
     });
     if no_gaze.join("config.json").exists() {
         rows.push(Row {

@@ -236,11 +236,7 @@ fn bad_input_gets_a_visible_outcome_or_a_clear_error() {
     // What cannot start a run at all says what to do.
     let image = picture();
     let base = ["ask", "--image", path(&image), "--question", QUESTION];
-    let cases: [(&[&str], &str); 4] = [
-        (
-            &["--corpus", path(&corpus)],
-            "no model: pass --model DIR or set GOG_MODEL",
-        ),
+    let cases: [(&[&str], &str); 3] = [
         (
             &["--model", path(&model), "--corpus", "/nonexistent"],
             "cargo xtask corpus",
@@ -372,6 +368,60 @@ fn eval_reports_accuracy_per_category_and_judges_every_trace() {
         text(&bad.stderr).contains("line 1: not a benchmark record"),
         "{}",
         text(&bad.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(corpus);
+}
+
+/// Without `--model`, `gog ask` runs the GoG-Tiny package this repository ships: a trained
+/// model, so unlike the random-weight fixtures every turn it writes follows the protocol, and the
+/// run ends with an answer or a search budget spent, never with a malformed turn.
+#[test]
+fn ask_without_a_model_runs_the_shipped_gog_tiny_package() {
+    let corpus = corpus("shipped-corpus");
+    let dir = scratch("shipped");
+    let file = dir.join("trace.json");
+    let image = picture();
+    let run = gog(&[
+        "ask",
+        "--image",
+        path(&image),
+        "--question",
+        QUESTION,
+        "--corpus",
+        path(&corpus),
+        "--trace-out",
+        path(&file),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let trace = read_trace(&file);
+    assert_eq!(trace.model.id, "gog-tiny-q8");
+    assert_eq!(
+        trace.model.family,
+        Family::GogTiny,
+        "prompted as it was trained"
+    );
+    assert_eq!(trace.model.quantisation, "q8");
+    let shipped = common::workspace().join("public/models/gog-tiny-q8");
+    let weights = std::fs::read(shipped.join("model-00001-of-00001.safetensors")).expect("weights");
+    assert_eq!(
+        trace.model.weights["model-00001-of-00001.safetensors"],
+        gog_search::bundle::sha256_hex(&weights)
+    );
+    let turns: Vec<_> = trace
+        .steps
+        .iter()
+        .filter(|step| step.actor == Actor::Model)
+        .collect();
+    assert!(!turns.is_empty());
+    for step in &turns {
+        assert!(step.error.is_none(), "a turn off the protocol: {step:?}");
+        assert!(step.action.is_some(), "{step:?}");
+    }
+    assert!(
+        !matches!(trace.outcome, Some(Outcome::Failed { .. })),
+        "{:?}",
+        trace.outcome
     );
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(corpus);
