@@ -124,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--weight-decay", type=float, default=0.1)
     run.add_argument("--batch-tokens", type=int, default=8192, help="padded tokens per batch, at most")
     run.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm limit (0: none)")
+    run.add_argument(
+        "--digit-weight", type=float, default=3.0, help="loss weight of the digits the model writes (boxes, counts)"
+    )
     run.add_argument("--seed", type=int, default=0, help="data order and pixel-check sample")
     run.add_argument("--shuffle-window", type=int, default=1024, help="records sorted by length together")
     run.add_argument("--max-val-records", type=int, default=256)

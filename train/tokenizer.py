@@ -49,6 +49,7 @@ class TokenIds:
     vision_end: int
     image_pad: int
     video_pad: int
+    digits: tuple[int, ...] = ()  # the ids of "0" to "9" (digits are split one by one)
 
     @classmethod
     def from_tokenizer_file(cls, path: Path) -> TokenIds:
@@ -73,6 +74,7 @@ class TokenIds:
             vision_end=lookup("<|vision_end|>"),
             image_pad=lookup("<|image_pad|>"),
             video_pad=lookup("<|video_pad|>"),
+            digits=tuple(lookup(digit) for digit in "0123456789"),
         )
 
 

@@ -57,6 +57,7 @@ class TrainArgs:
     weight_decay: float = 0.1
     batch_tokens: int = 8192
     grad_clip: float = 1.0
+    digit_weight: float = 3.0
     seed: int = 0
     shuffle_window: int = 1024
     max_val_records: int = 256
@@ -78,6 +79,7 @@ class TrainArgs:
             "--epochs must be at least 1": self.epochs is not None and self.epochs < 1,
             "--steps must not be negative": self.steps is not None and self.steps < 0,
             "--lr must be positive": self.lr <= 0,
+            "--digit-weight must be positive": self.digit_weight <= 0,
             "--warmup must not be negative": self.warmup < 0,
             "--min-lr-ratio must be in [0, 1]": not 0 <= self.min_lr_ratio <= 1,
             "--batch-tokens must be positive": self.batch_tokens < 1,
@@ -95,7 +97,7 @@ class TrainArgs:
 
 RUN_FIELDS = (
     "epochs", "steps", "lr", "warmup", "min_lr_ratio", "weight_decay", "batch_tokens", "grad_clip",
-    "seed", "shuffle_window", "max_val_records",
+    "digit_weight", "seed", "shuffle_window", "max_val_records",
 )  # fmt: skip
 
 
@@ -168,9 +170,12 @@ class Environment:
         return {"device": name, "threads": self.threads, "precision": self.precision, "workers": self.workers}
 
 
-def batch_loss(model: torch.nn.Module, batch: Batch, env: Environment) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Summed cross-entropy over the batch's loss tokens, the count of correct argmax predictions,
-    and the number of loss tokens. The head runs only on positions that predict a loss token."""
+def batch_loss(
+    model: torch.nn.Module, batch: Batch, env: Environment, digits: torch.Tensor | None = None, digit_weight: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Summed cross-entropy over the batch's loss tokens, each of the `digits` ids counted
+    `digit_weight` times; the count of correct argmax predictions; and the number of loss tokens.
+    The head runs only on positions that predict a loss token."""
     with env.autocast():
         hidden = model.model(
             input_ids=batch.input_ids,
@@ -184,7 +189,10 @@ def batch_loss(model: torch.nn.Module, batch: Batch, env: Environment) -> tuple[
         mask = targets != IGNORE
         logits = model.lm_head(hidden[:, :-1][mask]).float()
     targets = targets[mask]
-    loss = F.cross_entropy(logits, targets, reduction="sum")
+    losses = F.cross_entropy(logits, targets, reduction="none")
+    if digits is not None and digit_weight != 1.0:
+        losses = torch.where(torch.isin(targets, digits), losses * digit_weight, losses)
+    loss = losses.sum()
     correct = (logits.detach().argmax(-1) == targets).sum()
     return loss, correct, int(targets.numel())
 
@@ -345,6 +353,9 @@ class Run:
         self.total = _total_steps(args, self.lengths)
         self.warmup = round(args.warmup * self.total) if args.warmup < 1 else int(args.warmup)
         self.collator = self._collator(args.data)
+        # Box coordinates, counts and numbers are few tokens that decide an action: they weigh more
+        # in training (validation loss stays unweighted).
+        self.digits = torch.tensor(self.model_dir.ids.digits, dtype=torch.long, device=self.env.device)
         self.val_records = self.val_data.records[: args.max_val_records] if self.val_data else []
         self.val_plan = eval_batches([r.length for r in self.val_records], args.batch_tokens)
 
@@ -386,7 +397,9 @@ class Run:
 
     def train_step(self, batch: Batch, window: Window) -> None:
         """One optimizer step on one batch; adds the step's sums to the log window."""
-        loss_sum, correct, count = batch_loss(self.model, batch.to(self.env.device), self.env)
+        loss_sum, correct, count = batch_loss(
+            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight
+        )
         loss = loss_sum / max(count, 1)
         if not torch.isfinite(loss):
             raise TrainError(f"the loss is {float(loss)} at step {self.progress.step + 1}; stopping")

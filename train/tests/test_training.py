@@ -94,6 +94,36 @@ class TrainingTest(unittest.TestCase):
             ).loss  # fmt: skip
         self.assertAlmostEqual(float(loss_sum) / count, float(reference), places=5)
 
+    def test_digits_weigh_digit_weight_times(self) -> None:
+        from batching import Collator
+        from data import load_dataset
+        from gog_tiny import ModelDir
+        from images import ImageProcessor
+        from trainer import Environment, batch_loss
+
+        final = ModelDir.open(self.args.out / "final")
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(final.path / "tokenizer.json"))
+        self.assertEqual(final.ids.digits, tuple(tokenizer.encode(str(d)).ids[0] for d in range(10)))
+        model = final.load(torch.device("cpu")).eval()
+        dataset = load_dataset(self.data, final, pixel_sample=0)
+        collator = Collator(self.data, ImageProcessor(final.processor), final.ids.endoftext, final.ids.image_pad)
+        batch, env = collator(dataset.records[:4]), Environment(self.args)
+        every = torch.arange(final.ids.vocab_size)
+        with torch.no_grad():
+            plain, _, count = batch_loss(model, batch, env)
+            everything, _, _ = batch_loss(model, batch, env, every, 3.0)
+            digits, _, _ = batch_loss(model, batch, env, torch.tensor(final.ids.digits), 3.0)
+            none, _, _ = batch_loss(model, batch, env, torch.tensor([final.ids.video_pad]), 3.0)
+        self.assertGreater(count, 0)
+        self.assertAlmostEqual(float(everything), 3.0 * float(plain), places=3)
+        self.assertAlmostEqual(float(none), float(plain), places=5)
+        targets = batch.labels[:, 1:]
+        if torch.isin(targets, torch.tensor(final.ids.digits)).any():
+            self.assertGreater(float(digits), float(plain))
+        self.assertLess(float(digits), float(everything))
+
     def test_export_writes_the_newest_checkpoint_as_a_model(self) -> None:
         out = self.root / "exported"
         command = [support.PYTHON, str(support.TRAIN_DIR / "sft.py"), "export", "--model", str(self.model),

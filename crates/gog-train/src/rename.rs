@@ -1,19 +1,17 @@
 //! Renamed trajectories: the asked-about entity's name replaced, in every message of a
-//! trajectory (the tool responses included), by the name of another entity of the same kind and
-//! split, whole words only.
+//! trajectory (the tool responses included), by a made-up name, whole words only.
 //!
 //! The test split's entities are never seen in training, so the model can only answer with a
 //! name it reads in the search results. Trained on real names alone it does not learn that: it
 //! can lower its loss by recalling a training entity's name from the picture instead, and
 //! measured on validation scenes (GoG-Tiny, `10m`, two epochs) it named the asked-about entity
-//! after a search that had found it 2 times in 113, writing a training entity's name instead. In
-//! a renamed trajectory the picture and the name disagree, and only the results tell the name.
-
-use std::collections::HashMap;
+//! after a search that had found it 2 times in 113, writing a training entity's name instead.
+//! Renamed after other training entities of its kind (the `3m` preset, two epochs), it still
+//! named none of them: a name drawn from the training entities can be recalled as well as read.
+//! A made-up name, new in nearly every trajectory, can only be read.
 
 use gog_agent::conversation::Part;
-use gog_scenes::{Record, Split};
-use gog_search::corpus::Entity;
+use gog_scenes::Record;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -21,63 +19,70 @@ use crate::scene::{Kind, name_from_title};
 use crate::synthesize::Trajectory;
 
 /// The share of trajectories renamed.
-pub const RENAMED_SHARE: f64 = 0.5;
+pub const RENAMED_SHARE: f64 = 0.75;
 
-/// The titles a renamed entity may take: the corpus's entities of each kind, within a split.
-#[derive(Debug, Clone, Default)]
-pub struct Names {
-    titles: HashMap<(Split, Kind), Vec<String>>,
-}
-
-impl Names {
-    pub fn new(entities: &[Entity]) -> Self {
-        let mut titles: HashMap<(Split, Kind), Vec<String>> = HashMap::new();
-        for entity in entities {
-            titles
-                .entry((Split::of(&entity.id), Kind::of(&entity.id)))
-                .or_default()
-                .push(entity.title.clone());
-        }
-        Names { titles }
+/// Renames the asked-about entity of `record` throughout `trajectory` with a made-up name drawn
+/// with `rng`; `false` (and nothing changed) when the question asks about no picture.
+pub fn rename(trajectory: &mut Trajectory, record: &Record, rng: &mut impl Rng) -> bool {
+    let Some(target) = record.target_picture() else {
+        return false;
+    };
+    let kind = Kind::of(&target.entity);
+    let made_up = made_up_name(rng);
+    let new_title = match kind {
+        Kind::Flag => format!("Flag of {made_up}"),
+        _ => made_up,
+    };
+    // The title first ("Flag of Norway"), then the name an answer gives ("Norway").
+    let mut pairs = vec![(target.title.as_str(), new_title.as_str())];
+    let (old_name, new_name) = (
+        name_from_title(&target.title, kind),
+        name_from_title(&new_title, kind),
+    );
+    if old_name != target.title {
+        pairs.push((old_name, new_name));
     }
-
-    /// Renames the asked-about entity of `record` throughout `trajectory` with `rng`'s pick of
-    /// another title of its kind and split; `false` (and nothing changed) when the question asks
-    /// about no picture or no other title is there to take.
-    pub fn rename(&self, trajectory: &mut Trajectory, record: &Record, rng: &mut impl Rng) -> bool {
-        let Some(target) = record.target_picture() else {
-            return false;
-        };
-        let kind = Kind::of(&target.entity);
-        let others: Vec<&String> = self
-            .titles
-            .get(&(record.split, kind))
-            .into_iter()
-            .flatten()
-            .filter(|title| **title != target.title)
-            .collect();
-        let Some(&new_title) = others.choose(rng) else {
-            return false;
-        };
-        // The title first ("Flag of Norway"), then the name an answer gives ("Norway").
-        let mut pairs = vec![(target.title.as_str(), new_title.as_str())];
-        let (old_name, new_name) = (
-            name_from_title(&target.title, kind),
-            name_from_title(new_title, kind),
-        );
-        if old_name != target.title {
-            pairs.push((old_name, new_name));
-        }
-        for message in &mut trajectory.messages {
-            for part in &mut message.parts {
-                if let Part::Text { text } = part {
-                    *text = replace_all(text, &pairs);
-                }
+    for message in &mut trajectory.messages {
+        for part in &mut message.parts {
+            if let Part::Text { text } = part {
+                *text = replace_all(text, &pairs);
             }
         }
-        trajectory.answer = replace_all(&trajectory.answer, &pairs);
-        true
     }
+    trajectory.answer = replace_all(&trajectory.answer, &pairs);
+    true
+}
+
+/// A pronounceable made-up name of one or two capitalised words of two or three syllables
+/// ("Vormela", "Tashin Brodu"): tens of millions of them, so that hardly any repeats.
+fn made_up_name(rng: &mut impl Rng) -> String {
+    let first = made_up_word(rng);
+    if rng.random_bool(0.25) {
+        format!("{first} {}", made_up_word(rng))
+    } else {
+        first
+    }
+}
+
+fn made_up_word(rng: &mut impl Rng) -> String {
+    const ONSETS: &[&str] = &[
+        "b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pr",
+        "r", "s", "sh", "st", "t", "tr", "v", "w", "z",
+    ];
+    const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"];
+    const CODAS: &[&str] = &["", "", "", "n", "r", "l", "s", "m", "th"];
+    let syllables = rng.random_range(2..=3);
+    let word: String = (0..syllables)
+        .map(|_| {
+            [ONSETS, VOWELS, CODAS]
+                .map(|part| *part.choose(rng).unwrap_or(&""))
+                .concat()
+        })
+        .collect();
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// `text` with each pair's first string, where it stands as whole words, replaced by its second,
@@ -113,6 +118,23 @@ fn replace_words(text: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn made_up_names_are_words_that_hardly_repeat() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let names: Vec<String> = (0..1000).map(|_| made_up_name(&mut rng)).collect();
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert!(distinct.len() > 990, "{} distinct of 1000", distinct.len());
+        for name in &names {
+            assert!(
+                name.split(' ').all(|word| word.len() >= 2
+                    && word.starts_with(|c: char| c.is_ascii_uppercase())
+                    && word.chars().skip(1).all(|c| c.is_ascii_lowercase())),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn whole_words_only_are_replaced() {

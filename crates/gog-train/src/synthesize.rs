@@ -237,21 +237,18 @@ pub fn synthesize(
         grounding: 0,
         renamed: 0,
     };
-    let names = config
-        .rename
-        .then(|| crate::rename::Names::new(&backend.bundle().entities));
     let mut lines = Vec::new();
     let mut text = Vec::new();
     for (record, result) in records.iter().zip(results) {
         match result {
             Ok(mut trajectory) => {
-                if let Some(names) = &names {
+                if config.rename {
                     let mut rng = ChaCha8Rng::from_seed(
                         Sha256::digest(format!("gog-train/{}/rename/{}", config.seed, record.id))
                             .into(),
                     );
                     if rng.random_bool(crate::rename::RENAMED_SHARE)
-                        && names.rename(&mut trajectory, record, &mut rng)
+                        && crate::rename::rename(&mut trajectory, record, &mut rng)
                     {
                         summary.renamed += 1;
                     }

@@ -497,7 +497,7 @@ fn run_metrics_from_the_trace_agree_with_what_the_oracle_did() {
 }
 
 #[test]
-fn renamed_trajectories_name_another_entity_of_the_kind_everywhere_and_only_that_changes() {
+fn renamed_trajectories_give_the_entity_a_made_up_name_everywhere_and_only_that_changes() {
     let backend = backend();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("renamed");
     let _ = std::fs::remove_dir_all(&dir);
