@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from data import Record
+from data import ImageRef, Record, image_pad_runs
 from errors import DataError
 from images import ImageFailure, ImageProcessor
+from tokenizer import PICTURE_KINDS
 
 IGNORE = -100  # label of tokens that are not trained on
 
@@ -74,6 +75,9 @@ class Batch:
     pixel_values: torch.Tensor | None  # [patches, 3*temporal*patch*patch] float32
     image_grid_thw: torch.Tensor | None  # [images, 3] int64
     tokens: int  # non-padding tokens
+    # [B, L] int64: on the image tokens of images with regions, the index in PICTURE_KINDS of what
+    # the token shows; IGNORE elsewhere
+    picture_labels: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
         non_blocking = device.type == "cuda"
@@ -83,7 +87,7 @@ class Batch:
 
         return Batch(
             move(self.input_ids), move(self.attention_mask), move(self.labels), move(self.mm_token_type_ids),
-            move(self.pixel_values), move(self.image_grid_thw), self.tokens,
+            move(self.pixel_values), move(self.image_grid_thw), self.tokens, move(self.picture_labels),
         )  # fmt: skip
 
     def pin_memory(self) -> Batch:
@@ -94,8 +98,27 @@ class Batch:
 
         return Batch(
             pin(self.input_ids), pin(self.attention_mask), pin(self.labels), pin(self.mm_token_type_ids),
-            pin(self.pixel_values), pin(self.image_grid_thw), self.tokens,
+            pin(self.pixel_values), pin(self.image_grid_thw), self.tokens, pin(self.picture_labels),
         )  # fmt: skip
+
+
+def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
+    """Per image token, in the order of the image's <|image_pad|> run (merged cells, row by row), the
+    index in PICTURE_KINDS of the topmost region over the cell's centre, 0 where there is none;
+    None for an image without regions (older data)."""
+    if not image.regions:
+        return None
+    t, h, w = image.grid
+    cell = patch_size * merge_size
+    centres_y = (np.arange(h // merge_size) + 0.5) * cell
+    centres_x = (np.arange(w // merge_size) + 0.5) * cell
+    labels = np.zeros((h // merge_size, w // merge_size), dtype=np.int64)
+    for region in image.regions:  # drawing order: a later picture covers an earlier one
+        x1, y1, x2, y2 = region.box
+        rows = (centres_y >= y1) & (centres_y < y2)
+        columns = (centres_x >= x1) & (centres_x < x2)
+        labels[np.ix_(rows, columns)] = PICTURE_KINDS.index(region.kind)
+    return np.tile(labels.reshape(-1), t)
 
 
 class Collator:
@@ -106,12 +129,15 @@ class Collator:
         self.processor = processor
         self.pad_id = pad_id
         self.image_pad = image_pad
+        self.patch_size = processor.settings.patch_size
+        self.merge_size = processor.settings.merge_size
 
     def __call__(self, records: Sequence[Record]) -> Batch:
         width = max(r.length for r in records)
         input_ids = torch.full((len(records), width), self.pad_id, dtype=torch.long)
         attention_mask = torch.zeros((len(records), width), dtype=torch.long)
         labels = torch.full((len(records), width), IGNORE, dtype=torch.long)
+        pictures = torch.full((len(records), width), IGNORE, dtype=torch.long)
         pixels: list[np.ndarray] = []
         grids: list[tuple[int, int, int]] = []
         for row, record in enumerate(records):
@@ -120,6 +146,11 @@ class Collator:
             attention_mask[row, : record.length] = 1
             for start, end in record.loss_spans:
                 labels[row, start:end] = ids[start:end]
+            runs = image_pad_runs(record.input_ids, self.image_pad)
+            for (start, end), image in zip(runs, record.images, strict=True):
+                shown = picture_labels(image, self.patch_size, self.merge_size)
+                if shown is not None:
+                    pictures[row, start:end] = torch.from_numpy(shown)
             for image in record.images:
                 try:
                     values, grid = self.processor.process(self.directory / image.file)
@@ -140,6 +171,7 @@ class Collator:
             pixel_values=torch.from_numpy(np.concatenate(pixels)) if pixels else None,
             image_grid_thw=torch.tensor(grids, dtype=torch.long) if grids else None,
             tokens=int(sum(r.length for r in records)),
+            picture_labels=pictures if bool((pictures != IGNORE).any()) else None,
         )
 
 

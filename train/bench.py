@@ -82,7 +82,8 @@ def main() -> int:
     times = []
     for step in range(args.steps):
         start = time.perf_counter()
-        loss_sum, _, count = batch_loss(model, batch, env)
+        losses = batch_loss(model, batch, env)
+        loss_sum, count = losses.lm, losses.count
         (loss_sum / count).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()

@@ -27,6 +27,7 @@ from errors import DataError, TokenizerMismatchError
 from files import read_json, sha256_file
 from gog_tiny import ModelDir
 from images import ImageFailure, ImageProcessor, ProcessorSettings, pixel_sha256
+from tokenizer import PICTURE_KINDS
 
 FORMAT, VERSION, KIND = "gog-train-data", 1, "sft"
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -114,12 +115,22 @@ def _is_safe_relative(name: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A picture the scene drew on an image: its kind and box, in the resized image's pixels."""
+
+    kind: str
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2
+
+
+@dataclass(frozen=True)
 class ImageRef:
-    """One image of a record: the PNG, the grid the exporter computed, and its pixel hash."""
+    """One image of a record: the PNG, the grid the exporter computed, its pixel hash, and the
+    pictures on it in drawing order (a later one over an earlier one; none for older data)."""
 
     file: str
     grid: tuple[int, int, int]
     pixel_sha256: str
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,7 @@ class DataLimits:
     video_pad: int
     vision_start: int
     vision_end: int
+    patch_size: int
     merge_size: int
     max_positions: int
 
@@ -160,7 +172,7 @@ class DataLimits:
         ids = model.ids
         return cls(
             ids.vocab_size, ids.image_pad, ids.video_pad, ids.vision_start, ids.vision_end,
-            model.processor.merge_size, model.max_positions,
+            model.processor.patch_size, model.processor.merge_size, model.max_positions,
         )  # fmt: skip
 
 
@@ -207,7 +219,7 @@ def _check_record(raw: dict, where: str, limits: DataLimits, image_names: set[st
         raise ValueError(f"input_ids[{video[0]}] is <|video_pad|>; videos are not part of the contract")
 
     images = _check_images(raw["images"], image_names, limits)
-    runs = _image_pad_runs(ids, limits.image_pad)
+    runs = image_pad_runs(ids, limits.image_pad)
     if len(runs) != len(images):
         raise ValueError(f"{len(runs)} runs of <|image_pad|> but {len(images)} images")
     for index, ((start, end), image) in enumerate(zip(runs, images, strict=True)):
@@ -257,11 +269,28 @@ def _check_images(value: object, image_names: set[str], limits: DataLimits) -> t
             raise ValueError(f"images[{index}].grid_thw {grid} is not a positive (t, h, w) divisible by the merge size")
         if not isinstance(digest, str) or not HEX64.fullmatch(digest):
             raise ValueError(f"images[{index}].pixel_sha256 is not a lowercase sha256 hex digest")
-        images.append(ImageRef(name, (grid[0], grid[1], grid[2]), digest))
+        size = (grid[2] * limits.patch_size, grid[1] * limits.patch_size)
+        regions = _check_regions(image.get("regions", []), f"images[{index}].regions", size)
+        images.append(ImageRef(name, (grid[0], grid[1], grid[2]), digest, regions))
     return tuple(images)
 
 
-def _image_pad_runs(ids: np.ndarray, image_pad: int) -> list[tuple[int, int]]:
+def _check_regions(value: object, what: str, size: tuple[int, int]) -> tuple[Region, ...]:
+    """Regions of an image of `size` (width, height) pixels: known kinds, boxes inside the image."""
+    if not isinstance(value, list):
+        raise ValueError(f"{what} is not a list")
+    regions = []
+    for index, region in enumerate(value):
+        if not isinstance(region, dict) or region.get("kind") not in PICTURE_KINDS[1:]:
+            raise ValueError(f"{what}[{index}] is not a region of kind {', '.join(PICTURE_KINDS[1:])}")
+        box = _int_list(region.get("box"), f"{what}[{index}].box")
+        if len(box) != 4 or not (0 <= box[0] < box[2] <= size[0] and 0 <= box[1] < box[3] <= size[1]):
+            raise ValueError(f"{what}[{index}].box {box} is not [x1, y1, x2, y2] inside the {size[0]}x{size[1]} image")
+        regions.append(Region(region["kind"], (box[0], box[1], box[2], box[3])))
+    return tuple(regions)
+
+
+def image_pad_runs(ids: np.ndarray, image_pad: int) -> list[tuple[int, int]]:
     """[start, end) of each maximal run of image-pad tokens, in order."""
     mask = np.concatenate([[False], ids == image_pad, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(mask))

@@ -127,6 +127,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--digit-weight", type=float, default=3.0, help="loss weight of the digits the model writes (boxes, counts)"
     )
+    run.add_argument(
+        "--picture-weight", type=float, default=0.5, help="weight of the image tokens' picture-kind loss (0: off)"
+    )
     run.add_argument("--seed", type=int, default=0, help="data order and pixel-check sample")
     run.add_argument("--shuffle-window", type=int, default=1024, help="records sorted by length together")
     run.add_argument("--max-val-records", type=int, default=256)

@@ -37,6 +37,19 @@ BYTE_ALPHABET = 256
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json"]
 
 
+# What an image token can show, as words: the first is no picture, the rest are the kinds the
+# scenes draw (the nouns GoG-Tiny's reasoning and grounding turns use).
+PICTURE_KINDS = ("background", "flag", "monument", "animal", "logo", "picture")
+
+
+def first_tokens(tokenizer: Tokenizer, words: tuple[str, ...], path: Path) -> tuple[int, ...]:
+    """The first token of each word, which must all differ."""
+    ids = tuple(tokenizer.encode(word, add_special_tokens=False).ids[:1] for word in words)
+    if any(not i for i in ids) or len({i[0] for i in ids}) != len(words):
+        raise TrainError(f"{path}: the words {', '.join(words)} do not start with distinct tokens")
+    return tuple(i[0] for i in ids)
+
+
 @dataclass(frozen=True)
 class TokenIds:
     """The ids the model config and the data checks need, read from a tokenizer.json."""
@@ -50,6 +63,7 @@ class TokenIds:
     image_pad: int
     video_pad: int
     digits: tuple[int, ...] = ()  # the ids of "0" to "9" (digits are split one by one)
+    picture_kinds: tuple[int, ...] = ()  # the first token of each word of data.PICTURE_KINDS
 
     @classmethod
     def from_tokenizer_file(cls, path: Path) -> TokenIds:
@@ -75,6 +89,7 @@ class TokenIds:
             image_pad=lookup("<|image_pad|>"),
             video_pad=lookup("<|video_pad|>"),
             digits=tuple(lookup(digit) for digit in "0123456789"),
+            picture_kinds=first_tokens(tokenizer, PICTURE_KINDS, path),
         )
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -58,6 +58,7 @@ class TrainArgs:
     batch_tokens: int = 8192
     grad_clip: float = 1.0
     digit_weight: float = 3.0
+    picture_weight: float = 0.5
     seed: int = 0
     shuffle_window: int = 1024
     max_val_records: int = 256
@@ -80,6 +81,7 @@ class TrainArgs:
             "--steps must not be negative": self.steps is not None and self.steps < 0,
             "--lr must be positive": self.lr <= 0,
             "--digit-weight must be positive": self.digit_weight <= 0,
+            "--picture-weight must not be negative": self.picture_weight < 0,
             "--warmup must not be negative": self.warmup < 0,
             "--min-lr-ratio must be in [0, 1]": not 0 <= self.min_lr_ratio <= 1,
             "--batch-tokens must be positive": self.batch_tokens < 1,
@@ -97,7 +99,7 @@ class TrainArgs:
 
 RUN_FIELDS = (
     "epochs", "steps", "lr", "warmup", "min_lr_ratio", "weight_decay", "batch_tokens", "grad_clip",
-    "digit_weight", "seed", "shuffle_window", "max_val_records",
+    "digit_weight", "picture_weight", "seed", "shuffle_window", "max_val_records",
 )  # fmt: skip
 
 
@@ -170,12 +172,31 @@ class Environment:
         return {"device": name, "threads": self.threads, "precision": self.precision, "workers": self.workers}
 
 
+class Losses(NamedTuple):
+    """One batch's sums: cross-entropy over the loss tokens (each of the `digits` counted
+    `digit_weight` times), correct argmax predictions and loss tokens; and the same for the picture
+    kind of every labelled image token (zero when the batch has none)."""
+
+    lm: torch.Tensor
+    correct: torch.Tensor
+    count: int
+    picture: torch.Tensor
+    picture_correct: torch.Tensor
+    picture_count: int
+
+
 def batch_loss(
-    model: torch.nn.Module, batch: Batch, env: Environment, digits: torch.Tensor | None = None, digit_weight: float = 1.0
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Summed cross-entropy over the batch's loss tokens, each of the `digits` ids counted
-    `digit_weight` times; the count of correct argmax predictions; and the number of loss tokens.
-    The head runs only on positions that predict a loss token."""
+    model: torch.nn.Module,
+    batch: Batch,
+    env: Environment,
+    digits: torch.Tensor | None = None,
+    digit_weight: float = 1.0,
+    pictures: torch.Tensor | None = None,
+) -> Losses:
+    """The batch's losses. The head runs only on positions that predict a loss token, and, given
+    `pictures` (the token ids of PICTURE_KINDS' words), on labelled image tokens, scored against
+    those words' rows of the head alone: what each image token shows, read out through the
+    vocabulary the model writes kinds with."""
     with env.autocast():
         hidden = model.model(
             input_ids=batch.input_ids,
@@ -188,27 +209,44 @@ def batch_loss(
         targets = batch.labels[:, 1:]
         mask = targets != IGNORE
         logits = model.lm_head(hidden[:, :-1][mask]).float()
+        shown = None
+        if pictures is not None and batch.picture_labels is not None:
+            labelled = batch.picture_labels != IGNORE
+            kind_rows = model.lm_head.weight[pictures]
+            shown = (hidden[labelled] @ kind_rows.T).float(), batch.picture_labels[labelled]
     targets = targets[mask]
     losses = F.cross_entropy(logits, targets, reduction="none")
     if digits is not None and digit_weight != 1.0:
         losses = torch.where(torch.isin(targets, digits), losses * digit_weight, losses)
-    loss = losses.sum()
     correct = (logits.detach().argmax(-1) == targets).sum()
-    return loss, correct, int(targets.numel())
+    zero = logits.new_zeros(())
+    picture, picture_correct, picture_count = zero, zero.long(), 0
+    if shown is not None:
+        kind_logits, kinds = shown
+        picture = F.cross_entropy(kind_logits, kinds, reduction="sum")
+        picture_correct = (kind_logits.detach().argmax(-1) == kinds).sum()
+        picture_count = int(kinds.numel())
+    return Losses(losses.sum(), correct, int(targets.numel()), picture, picture_correct, picture_count)
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, loader: Callable[[], Iterator[Batch]], env: Environment) -> tuple[float, float]:
-    """Token-level loss and accuracy over the validation set."""
+def evaluate(
+    model: torch.nn.Module, loader: Callable[[], Iterator[Batch]], env: Environment, pictures: torch.Tensor | None
+) -> tuple[float, float, float | None]:
+    """Token-level loss and accuracy over the validation set (unweighted), and the accuracy of the
+    picture kinds its image tokens are read as (None when its images have no regions)."""
     model.eval()
-    loss_sum, correct_sum, count_sum = 0.0, 0, 0
+    loss_sum, correct_sum, count_sum, picture_correct, picture_count = 0.0, 0, 0, 0, 0
     for batch in loader():
-        loss, correct, count = batch_loss(model, batch.to(env.device), env)
-        loss_sum += float(loss)
-        correct_sum += int(correct)
-        count_sum += count
+        losses = batch_loss(model, batch.to(env.device), env, pictures=pictures)
+        loss_sum += float(losses.lm)
+        correct_sum += int(losses.correct)
+        count_sum += losses.count
+        picture_correct += int(losses.picture_correct)
+        picture_count += losses.picture_count
     model.train()
-    return loss_sum / max(count_sum, 1), correct_sum / max(count_sum, 1)
+    picture_acc = picture_correct / picture_count if picture_count else None
+    return loss_sum / max(count_sum, 1), correct_sum / max(count_sum, 1), picture_acc
 
 
 def make_optimizer(model: torch.nn.Module, args: TrainArgs, env: Environment) -> torch.optim.AdamW:
@@ -356,6 +394,10 @@ class Run:
         # Box coordinates, counts and numbers are few tokens that decide an action: they weigh more
         # in training (validation loss stays unweighted).
         self.digits = torch.tensor(self.model_dir.ids.digits, dtype=torch.long, device=self.env.device)
+        # What each image token shows (data with regions), read out through the words for it: a
+        # dense signal for the vision tower, which from random weights learns too little from the
+        # few box digits a trajectory holds.
+        self.pictures = torch.tensor(self.model_dir.ids.picture_kinds, dtype=torch.long, device=self.env.device)
         self.val_records = self.val_data.records[: args.max_val_records] if self.val_data else []
         self.val_plan = eval_batches([r.length for r in self.val_records], args.batch_tokens)
 
@@ -397,10 +439,14 @@ class Run:
 
     def train_step(self, batch: Batch, window: Window) -> None:
         """One optimizer step on one batch; adds the step's sums to the log window."""
-        loss_sum, correct, count = batch_loss(
-            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight
+        pictures = self.pictures if self.args.picture_weight > 0 else None
+        losses = batch_loss(
+            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight, pictures
         )
+        loss_sum, correct, count = losses.lm, losses.correct, losses.count
         loss = loss_sum / max(count, 1)
+        if losses.picture_count:
+            loss = loss + self.args.picture_weight * losses.picture / losses.picture_count
         if not torch.isfinite(loss):
             raise TrainError(f"the loss is {float(loss)} at step {self.progress.step + 1}; stopping")
         loss.backward()
@@ -422,10 +468,15 @@ class Run:
         def loader() -> Iterator[Batch]:
             return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
 
-        loss, acc = evaluate(self.model, loader, self.env)
+        loss, acc, picture_acc = evaluate(self.model, loader, self.env, self.pictures)
         step = self.progress.step
-        self.log.write({"kind": "val", "step": step, "loss": loss, "acc": acc, "records": len(self.val_records)})
-        self.report(f"step {step}: val loss {loss:.4f} acc {acc:.4f} on {len(self.val_records)} records")
+        entry = {"kind": "val", "step": step, "loss": loss, "acc": acc, "records": len(self.val_records)}
+        pictures = ""
+        if picture_acc is not None:
+            entry["picture_acc"] = picture_acc
+            pictures = f", picture kinds {picture_acc:.4f}"
+        self.log.write(entry)
+        self.report(f"step {step}: val loss {loss:.4f} acc {acc:.4f}{pictures} on {len(self.val_records)} records")
 
     def save_checkpoint(self) -> None:
         self.progress.elapsed_s = self.elapsed()

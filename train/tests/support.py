@@ -93,15 +93,22 @@ class DataBuilder:
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
-    def add_image(self, name: str, image: Image.Image | bytes) -> dict:
-        """Writes images/<name>; returns the record's image entry (grid and pixel hash from the processor)."""
+    def add_image(self, name: str, image: Image.Image | bytes, regions: tuple[tuple[str, tuple], ...] = ()) -> dict:
+        """Writes images/<name>; returns the record's image entry (grid and pixel hash from the processor,
+        and `regions`, (kind, box in the image's pixels), scaled to the processor's resized image)."""
         path = self.directory / "images" / name
         if isinstance(image, bytes):
             path.write_bytes(image)
             return {"file": f"images/{name}", "grid_thw": [1, 4, 4], "pixel_sha256": "0" * 64}
         image.save(path, format="PNG")
         values, grid = self.processor.process(path)
-        return {"file": f"images/{name}", "grid_thw": list(grid), "pixel_sha256": pixel_sha256(values)}
+        entry = {"file": f"images/{name}", "grid_thw": list(grid), "pixel_sha256": pixel_sha256(values)}
+        if regions:
+            scale = (grid[2] * SETTINGS.patch_size / image.width, grid[1] * SETTINGS.patch_size / image.height)
+            entry["regions"] = [
+                {"kind": kind, "box": [round(v * scale[i % 2]) for i, v in enumerate(box)]} for kind, box in regions
+            ]
+        return entry
 
     def user_turn(self, text: str, image: dict | None) -> list[int]:
         """A user message, its image expanded to <|image_pad|> x (t*h*w / merge^2)."""
@@ -169,7 +176,10 @@ def standard_data(tokenizer_dir: Path, directory: Path, records: int = 12, seed:
     for index in range(records):
         colour = rng.choice(sorted(COLOURS))
         width, height = sizes[index % len(sizes)]
-        first = builder.add_image(f"scene-{index:03d}.png", picture(colour, width, height, seed * 1000 + index))
+        square = ("flag", (width // 4, height // 4, width // 4 + width // 2, height // 4 + height // 2))
+        first = builder.add_image(
+            f"scene-{index:03d}.png", picture(colour, width, height, seed * 1000 + index), regions=(square,)
+        )
         turns = [
             ("What colour is the square?", f"<think>I see a {colour} square.</think><answer>{colour}</answer>", first)
         ]

@@ -17,6 +17,7 @@ from errors import DataError, TokenizerMismatchError
 from files import sha256_file
 from gog_tiny import ModelDir
 from images import ImageProcessor
+from tokenizer import PICTURE_KINDS
 
 
 def rewrite_manifest(directory: Path) -> None:
@@ -108,6 +109,7 @@ class DataTest(unittest.TestCase):
 
         def wrong_grid(record: dict) -> None:  # scene-002 is 64x96 (grid 1x6x4); claim 1x4x6 with matching pads
             record["images"][0]["grid_thw"] = [1, 4, 6]
+            record["images"][0].pop("regions")  # drawn on the real grid, they would not fit the claimed one
 
         edit_record(data, "shard-00000.jsonl", 2, wrong_grid)
         rewrite_manifest(data)
@@ -145,6 +147,10 @@ class DataTest(unittest.TestCase):
             "image count": (lambda r: r["images"].pop(), r"runs of <\|image_pad\|> but 1 images"),
             "field": (lambda r: r.pop("loss_spans"), r"missing field 'loss_spans'"),
             "unlisted image": (lambda r: r["images"][0].update(file="images/nope.png"), r"not listed in manifest"),
+            "region kind": (lambda r: r["images"][0]["regions"][0].update(kind="cloud"),
+                            r"images\[0\]\.regions\[0\] is not a region of kind flag, monument"),
+            "region box": (lambda r: r["images"][0]["regions"][0].update(box=[10, 10, 999, 20]),
+                           r"images\[0\]\.regions\[0\]\.box \[10, 10, 999, 20\] is not \[x1, y1, x2, y2\] inside"),
         }  # fmt: skip
         for name, (change, pattern) in cases.items():
             with self.subTest(name):
@@ -170,6 +176,29 @@ class DataTest(unittest.TestCase):
         start, end = first.loss_spans[0]
         self.assertEqual(batch.labels[0, start:end].tolist(), first.input_ids[start:end].tolist())
         self.assertEqual(batch.labels[0, start - 1].item(), IGNORE)
+
+    def test_picture_labels_follow_the_topmost_region_at_each_cell_centre(self) -> None:
+        from batching import picture_labels
+        from data import ImageRef, Region
+
+        # 96x64 pixels: 2 rows of 3 merged 32-pixel cells, centres at x 16, 48, 80 and y 16, 48.
+        flag, logo = Region("flag", (0, 0, 64, 64)), Region("logo", (40, 0, 96, 32))
+        image = ImageRef("images/x.png", (1, 4, 6), "0" * 64, (flag, logo))
+        kinds = PICTURE_KINDS
+        self.assertEqual(
+            picture_labels(image, 16, 2).tolist(),
+            [kinds.index(k) for k in ("flag", "logo", "logo", "flag", "flag", "background")],
+        )
+        self.assertIsNone(picture_labels(ImageRef("images/x.png", (1, 4, 6), "0" * 64), 16, 2))
+        dataset = load_dataset(self.data, self.model, pixel_sample=0)
+        collator = Collator(
+            self.data, ImageProcessor(self.model.processor), self.model.ids.endoftext, self.model.ids.image_pad
+        )
+        batch = collator(dataset.records[:3])
+        labelled = batch.picture_labels != IGNORE
+        self.assertTrue(bool((labelled <= (batch.mm_token_type_ids == 1)).all()), "only image tokens are labelled")
+        shown = batch.picture_labels[labelled]
+        self.assertTrue(bool((shown == 0).any() and (shown == kinds.index("flag")).any()), shown.tolist())
 
     def test_batch_plan(self) -> None:
         lengths = [50, 300, 120, 80, 700, 60, 90, 250, 1200, 40] * 5

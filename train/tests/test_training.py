@@ -66,9 +66,12 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual((summary["device"], summary["threads"]), ("cpu", 1))
         self.assertEqual(summary["val"]["records"], 6)
         self.assertLess(summary["val"]["loss"], first)
-        val_steps = [json.loads(line)["step"] for line in (self.args.out / "log.jsonl").read_text().splitlines()
-                     if '"val"' in line]  # fmt: skip
-        self.assertEqual(val_steps, [20, 40])
+        val = [json.loads(line) for line in (self.args.out / "log.jsonl").read_text().splitlines() if '"val"' in line]
+        self.assertEqual([entry["step"] for entry in val], [20, 40])
+        # The squares are regions: every validation reads them, better than all-background would.
+        background = 1 - 0.25  # a square covers about a quarter of each picture
+        self.assertGreater(val[-1]["picture_acc"], 0.0)
+        self.assertNotEqual(val[-1]["picture_acc"], background)
 
     def test_final_model_loads_and_loss_matches_transformers(self) -> None:
         from transformers import Qwen3VLForConditionalGeneration
@@ -86,7 +89,8 @@ class TrainingTest(unittest.TestCase):
         collator = Collator(self.data, ImageProcessor(final.processor), final.ids.endoftext, final.ids.image_pad)
         batch = collator(dataset.records[:4])
         with torch.no_grad():
-            loss_sum, _, count = batch_loss(model, batch, Environment(self.args))
+            losses = batch_loss(model, batch, Environment(self.args))
+            loss_sum, count = losses.lm, losses.count
             reference = model(
                 input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels,
                 pixel_values=batch.pixel_values, image_grid_thw=batch.image_grid_thw,
@@ -112,10 +116,10 @@ class TrainingTest(unittest.TestCase):
         batch, env = collator(dataset.records[:4]), Environment(self.args)
         every = torch.arange(final.ids.vocab_size)
         with torch.no_grad():
-            plain, _, count = batch_loss(model, batch, env)
-            everything, _, _ = batch_loss(model, batch, env, every, 3.0)
-            digits, _, _ = batch_loss(model, batch, env, torch.tensor(final.ids.digits), 3.0)
-            none, _, _ = batch_loss(model, batch, env, torch.tensor([final.ids.video_pad]), 3.0)
+            plain, _, count, *_ = batch_loss(model, batch, env)
+            everything = batch_loss(model, batch, env, every, 3.0).lm
+            digits = batch_loss(model, batch, env, torch.tensor(final.ids.digits), 3.0).lm
+            none = batch_loss(model, batch, env, torch.tensor([final.ids.video_pad]), 3.0).lm
         self.assertGreater(count, 0)
         self.assertAlmostEqual(float(everything), 3.0 * float(plain), places=3)
         self.assertAlmostEqual(float(none), float(plain), places=5)

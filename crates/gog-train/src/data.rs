@@ -76,6 +76,20 @@ pub struct DataImage {
     pub grid_thw: [u32; 3],
     /// SHA-256 of the processor's patches as little-endian f32 bytes.
     pub pixel_sha256: String,
+    /// The pictures the scene drew on it, in drawing order (a later one over an earlier one),
+    /// for the trainer's picture-kind loss; absent in older data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<DataRegion>,
+}
+
+/// A picture on an image: its kind and box in the resized image's pixels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRegion {
+    /// `flag`, `monument`, `animal`, `logo` or `picture`.
+    pub kind: String,
+    /// `[x1, y1, x2, y2]`, end exclusive, within the resized image.
+    #[serde(rename = "box")]
+    pub bbox: [u32; 4],
 }
 
 /// One trajectory as the trainer sees it.

@@ -4,11 +4,12 @@
 //! inference would have fed before it, so its span is exactly the tokens the model would have
 //! had to write (the stop token included).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::Path;
 
 use gog_agent::conversation::{Conversation, Part, Role};
+use gog_scenes::Record;
 use gog_vlm::ModelFiles;
 use gog_vlm::chat_template::{ContentPart, MessageContent};
 use gog_vlm::image_processor::ProcessedImage;
@@ -18,8 +19,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::TrainError;
-use crate::data::{self, DataFile, DataImage, DataManifest, DataRecord, ProcessorSettings};
-use crate::synthesize::{Synthesis, TRAJECTORY_VERSION, Trajectory, write_file};
+use crate::data::{
+    self, DataFile, DataImage, DataManifest, DataRecord, DataRegion, ProcessorSettings,
+};
+use crate::scene::Kind;
+use crate::synthesize::{Synthesis, TRAJECTORY_VERSION, Trajectory, read_scenes, write_file};
 
 /// Trajectories per shard.
 const SHARD_RECORDS: usize = 2000;
@@ -135,6 +139,32 @@ struct SceneImage {
     entry: DataImage,
 }
 
+/// The scene's pictures as regions of its resized image: boxes scaled, kept inside the image.
+fn regions(scene: &Record, processed: &ProcessedImage) -> Vec<DataRegion> {
+    let (width, height) = processed.resized.dimensions();
+    let scale = |value: u32, from: u32, to: u32| {
+        let scaled = (f64::from(value) * f64::from(to) / f64::from(from.max(1))).round();
+        (scaled as u32).min(to)
+    };
+    scene
+        .entities
+        .iter()
+        .filter_map(|picture| {
+            let [x1, y1, x2, y2] = picture.bbox_2d;
+            let bbox = [
+                scale(x1, scene.width, width),
+                scale(y1, scene.height, height),
+                scale(x2, scene.width, width),
+                scale(y2, scene.height, height),
+            ];
+            (bbox[0] < bbox[2] && bbox[1] < bbox[3]).then(|| DataRegion {
+                kind: Kind::of(&picture.entity).noun().to_string(),
+                bbox,
+            })
+        })
+        .collect()
+}
+
 fn scene_image(processed: &ProcessedImage, file: String) -> Result<SceneImage, String> {
     let mut png = Vec::new();
     processed
@@ -151,6 +181,7 @@ fn scene_image(processed: &ProcessedImage, file: String) -> Result<SceneImage, S
             file,
             grid_thw: processed.grid_thw,
             pixel_sha256: hex(&hasher.finalize()),
+            regions: Vec::new(),
         },
     })
 }
@@ -168,6 +199,7 @@ enum Exported {
 fn export_one(
     prompter: &Prompter,
     trajectory: &Trajectory,
+    scenes: &HashMap<&str, &Record>,
     scenes_dir: &Path,
     max_length: usize,
 ) -> Result<Exported, TrainError> {
@@ -201,10 +233,17 @@ fn export_one(
         return Ok(Exported::Dropped("longer than the context"));
     }
     let file = format!("images/{}.png", trajectory.scene);
-    let image = scene_image(&processed[0], file).map_err(|reason| TrainError::Trajectory {
+    let mut image = scene_image(&processed[0], file).map_err(|reason| TrainError::Trajectory {
         id: trajectory.id.clone(),
         reason,
     })?;
+    let scene = scenes
+        .get(trajectory.scene.as_str())
+        .ok_or_else(|| TrainError::Trajectory {
+            id: trajectory.id.clone(),
+            reason: format!("scene {} is not in the scenes file", trajectory.scene),
+        })?;
+    image.entry.regions = regions(scene, &processed[0]);
     let record = DataRecord {
         id: trajectory.id.clone(),
         scene: trajectory.scene.clone(),
@@ -273,6 +312,8 @@ pub fn export(
 ) -> Result<DataManifest, TrainError> {
     let (synthesis, trajectories) = read_synthesis(synthesis_dir)?;
     let scenes_dir = synthesis.scenes.parent().unwrap_or(Path::new("."));
+    let scene_records = read_scenes(&synthesis.scenes)?;
+    let scenes: HashMap<&str, &Record> = scene_records.iter().map(|r| (r.id.as_str(), r)).collect();
     let files = ModelFiles::read_dir(model_dir)?;
     let (model_config, prompter) = gog_vlm::vlm::text_side(&files)?;
     let family = gog_vlm_policy::prompt_family(&model_config);
@@ -288,7 +329,7 @@ pub fn export(
     let exported: Vec<Exported> = crate::pool(config.threads)?.install(|| {
         trajectories
             .par_iter()
-            .map(|t| export_one(&prompter, t, scenes_dir, max_length))
+            .map(|t| export_one(&prompter, t, &scenes, scenes_dir, max_length))
             .collect::<Result<_, TrainError>>()
     })?;
 

@@ -386,6 +386,35 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
     .expect("exported");
     let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
     assert_eq!(records, synthesis.trajectories + synthesis.grounding);
+    // Every image carries its scene's pictures, in drawing order, as regions of the resized image.
+    let scenes = gog_train::synthesize::read_scenes(&scenes_file).expect("the scenes");
+    let patch = manifest.processor.patch_size;
+    for shard in &manifest.shards {
+        let text = std::fs::read_to_string(dir.join("data").join(&shard.name)).expect("a shard");
+        for line in text.lines() {
+            let record: gog_train::data::DataRecord = serde_json::from_str(line).expect("a record");
+            let scene = scenes
+                .iter()
+                .find(|s| s.id == record.scene)
+                .expect("its scene");
+            let image = &record.images[0];
+            let kinds: Vec<&str> = image.regions.iter().map(|r| r.kind.as_str()).collect();
+            let expected: Vec<&str> = scene
+                .entities
+                .iter()
+                .map(|e| gog_train::scene::Kind::of(&e.entity).noun())
+                .collect();
+            assert_eq!(kinds, expected, "{}", record.id);
+            let (width, height) = (image.grid_thw[2] * patch, image.grid_thw[1] * patch);
+            for region in &image.regions {
+                let [x1, y1, x2, y2] = region.bbox;
+                assert!(
+                    x1 < x2 && x2 <= width && y1 < y2 && y2 <= height,
+                    "{region:?}"
+                );
+            }
+        }
+    }
 
     // Trajectories of another format version are named as such.
     let summary_path = synthesis_dir.join("synthesis.json");
