@@ -151,7 +151,6 @@ class Collator:
                 shown = picture_labels(image, self.patch_size, self.merge_size)
                 if shown is not None:
                     pictures[row, start:end] = torch.from_numpy(shown)
-            for image in record.images:
                 try:
                     values, grid = self.processor.process(self.directory / image.file)
                 except ImageFailure as exc:

@@ -63,7 +63,7 @@ class TokenIds:
     image_pad: int
     video_pad: int
     digits: tuple[int, ...] = ()  # the ids of "0" to "9" (digits are split one by one)
-    picture_kinds: tuple[int, ...] = ()  # the first token of each word of data.PICTURE_KINDS
+    picture_kinds: tuple[int, ...] = ()  # the first token of each word of PICTURE_KINDS
 
     @classmethod
     def from_tokenizer_file(cls, path: Path) -> TokenIds:

@@ -165,7 +165,11 @@ fn regions(scene: &Record, processed: &ProcessedImage) -> Vec<DataRegion> {
         .collect()
 }
 
-fn scene_image(processed: &ProcessedImage, file: String) -> Result<SceneImage, String> {
+fn scene_image(
+    processed: &ProcessedImage,
+    file: String,
+    regions: Vec<DataRegion>,
+) -> Result<SceneImage, String> {
     let mut png = Vec::new();
     processed
         .resized
@@ -181,7 +185,7 @@ fn scene_image(processed: &ProcessedImage, file: String) -> Result<SceneImage, S
             file,
             grid_thw: processed.grid_thw,
             pixel_sha256: hex(&hasher.finalize()),
-            regions: Vec::new(),
+            regions,
         },
     })
 }
@@ -232,18 +236,20 @@ fn export_one(
     if tokenized.ids.len() > max_length {
         return Ok(Exported::Dropped("longer than the context"));
     }
-    let file = format!("images/{}.png", trajectory.scene);
-    let mut image = scene_image(&processed[0], file).map_err(|reason| TrainError::Trajectory {
-        id: trajectory.id.clone(),
-        reason,
-    })?;
     let scene = scenes
         .get(trajectory.scene.as_str())
         .ok_or_else(|| TrainError::Trajectory {
             id: trajectory.id.clone(),
             reason: format!("scene {} is not in the scenes file", trajectory.scene),
         })?;
-    image.entry.regions = regions(scene, &processed[0]);
+    let file = format!("images/{}.png", trajectory.scene);
+    let image =
+        scene_image(&processed[0], file, regions(scene, &processed[0])).map_err(|reason| {
+            TrainError::Trajectory {
+                id: trajectory.id.clone(),
+                reason,
+            }
+        })?;
     let record = DataRecord {
         id: trajectory.id.clone(),
         scene: trajectory.scene.clone(),
