@@ -18,7 +18,7 @@ const SHELL = [
   './manifest.webmanifest',
   // The shipped package's manifest, which the model picker describes; the model's worker keeps
   // the package itself.
-  './models/tiny-qwen3-vl-q8/manifest.json',
+  './models/gog-tiny-q8/manifest.json',
 ];
 
 // The gallery's listing; the scene images it names are cached with it.

@@ -212,11 +212,13 @@ fn result_text_from_the_web_is_shown_as_text_and_never_as_markup_or_a_script_lin
     drop(mounted);
 }
 
-const SHIPPED_MANIFEST: &str = include_str!("../../public/models/tiny-qwen3-vl-q8/manifest.json");
+/// The tiny random-weight test model's manifest: its sizes are small and fixed.
+const FIXTURE_MANIFEST: &str =
+    include_str!("../../tests/fixtures/models/tiny-qwen3-vl-q8/manifest.json");
 
 #[wasm_bindgen_test]
 fn the_picker_reads_size_weights_and_memory_from_a_package_manifest() {
-    let summary = PackageSummary::from_json(SHIPPED_MANIFEST).unwrap();
+    let summary = PackageSummary::from_json(FIXTURE_MANIFEST).unwrap();
     assert_eq!(summary.download_bytes(), 593_047);
     assert_eq!(
         summary.describe(),
@@ -227,7 +229,7 @@ fn the_picker_reads_size_weights_and_memory_from_a_package_manifest() {
         "Runs on any WebGPU adapter or on the CPU; needs between 579.1 KiB and 1.1 MiB of memory \
          (quantised layers stay packed; the rest is widened to f32)."
     );
-    let f16 = SHIPPED_MANIFEST.replace(r#""weights": "q8""#, r#""weights": "f16""#);
+    let f16 = FIXTURE_MANIFEST.replace(r#""weights": "q8""#, r#""weights": "f16""#);
     assert!(
         PackageSummary::from_json(&f16)
             .unwrap()
@@ -245,7 +247,7 @@ fn a_file_that_is_not_a_package_manifest_is_refused_with_a_reason() {
             .starts_with("this is not a GoG model package manifest: missing field")
     );
     // The shards renamed away and an empty list in their place.
-    let weightless = SHIPPED_MANIFEST
+    let weightless = FIXTURE_MANIFEST
         .replace("\"shards\": [", "\"old_shards\": [")
         .replacen("\"files\": [", "\"shards\": [], \"files\": [", 1);
     assert_eq!(

@@ -162,8 +162,9 @@ async function exported(page) {
 }
 
 // The built app (`dist/`, which the demo's `trunk serve` wrote) served by a plain static server
-// on 127.0.0.1, so the test can take the whole network away by closing it. Two more packages,
-// both the shipped one underneath:
+// on 127.0.0.1, so the test can take the whole network away by closing it. Three more packages,
+// all the tiny random-weight test model (tests/fixtures/models/tiny-qwen3-vl-q8) underneath:
+// - `/fixture-model/`: as it is, for tests that need a model that never stops by itself;
 // - `/broken-model/`: one byte of its weights changed;
 // - `/flaky-model*/` (any suffix, so each test gets fresh URLs): the first request for its
 //   weights gets half of them, then the connection drops; while `flaky.refusing` is set, every
@@ -180,9 +181,10 @@ function serveDist() {
     const url = new URL(req.url, 'http://127.0.0.1');
     let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    const fixture = url.pathname.startsWith('/fixture-model/');
     const broken = url.pathname.startsWith('/broken-model/');
     const unsteady = /^\/flaky-model[^/]*\//.test(url.pathname);
-    if (broken || unsteady) file = path.join(root, 'models', 'tiny-qwen3-vl-q8', path.basename(url.pathname));
+    if (fixture || broken || unsteady) file = path.join(FIXTURES, 'models', 'tiny-qwen3-vl-q8', path.basename(url.pathname));
     if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404).end(); return; }

@@ -1,9 +1,9 @@
 'use strict';
-// A question end to end in the app, against the running demo: the shipped tiny model (random
-// weights: it writes nonsense, so the run uses the full-search mode, whose harness glances
-// first) over the offline corpus in the browser; the trace view checked against the trace the
+// A question end to end in the app, against the running demo: the shipped GoG-Tiny, in the
+// full-search mode (whose harness glances first, so the run searches whatever the model writes),
+// over the offline corpus in the browser; the trace view checked against the trace the
 // app exports; its link, stored through the proxy, opened in a fresh browser context; Re-run
-// with the recorded results; Esc stopping a run; a link that carries its trace; damaged links;
+// with the recorded results; Esc stopping a run of the random-weight test model; a link that carries its trace; damaged links;
 // an exported trace imported; and a run with the network gone, on a gallery scene.
 
 const { test, before, after } = require('node:test');
@@ -23,10 +23,10 @@ after(async () => { await browser?.close(); });
 
 let liveLink;
 
-test('a question runs end to end on the tiny model with the offline corpus, shared through the proxy', { timeout: 2 * SLOW }, async () => {
+test('a question runs end to end on the shipped GoG-Tiny with the offline corpus, shared through the proxy', { timeout: 2 * SLOW }, async () => {
   const context = await browser.newContext();
   const { page, errors } = await open(context, APP_URL);
-  assert.match(await page.textContent('.model-picker'), /random weights/);
+  assert.match(await page.textContent('.model-picker'), /GoG-Tiny was trained here on GoG-Offline/);
   await page.waitForSelector('#model-status[data-state="downloading"], #model-status[data-state="warming-up"], #model-status[data-state="ready"]');
   await screenshot(page, 'model-loading.png');
   // A picture of noise, which no compressor shrinks, makes the trace too large for a link of its
@@ -48,7 +48,7 @@ test('a question runs end to end on the tiny model with the offline corpus, shar
 
   const trace = await exported(page);
   console.log(`live run: ${trace.steps.length} steps, outcome ${trace.outcome.kind}, model ${trace.model.id}`);
-  assert.equal(trace.model.id, 'tiny-qwen3-vl-q8');
+  assert.equal(trace.model.id, 'gog-tiny-q8');
   assert.equal(trace.settings.mode, 'full-search');
   assert.equal(trace.steps[0].actor, 'harness', 'the harness glanced first');
   assert.equal(trace.steps[0].search.results.kind, 'images');
@@ -124,8 +124,13 @@ test('a shared trace with a glance and a gaze opens exactly; damaged links say w
 });
 
 test('Esc stops a run, keeps its steps and loads the model again', { timeout: 2 * SLOW }, async () => {
-  const { page, errors } = await open(browser, APP_URL);
-  await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
+  // The random-weight test model, which never answers by itself: it is still thinking when stopped.
+  const server = await serveDist();
+  const { page, errors } = await open(browser, server.url);
+  await page.click('#model-by-url');
+  await page.fill('#model-url', `${server.url}fixture-model`);
+  await page.click('#load-model');
+  await page.waitForSelector('#model-ready:has-text("Ready: fixture-model")', { timeout: SLOW });
   await page.setInputFiles('#image-input', path.join(FIXTURES, 'two-landmarks.png'));
   await page.fill('#question', 'What is on the right?');
   // Long enough that it is still thinking when stopped.
@@ -142,6 +147,7 @@ test('Esc stops a run, keeps its steps and loads the model again', { timeout: 2 
   assert.ok(await page.isEnabled('#ask'), 'ready to ask again');
   assert.deepEqual(errors, []);
   await page.close();
+  await server.close();
 });
 
 test('an exported trace imported from its JSON file is shown as it was', async () => {

@@ -37,7 +37,7 @@ test('a model URL that answers 404 or a corrupted shard is refused with the reas
   await screenshot(page, 'model-corrupted.png');
 
   // The shipped model still loads afterwards: nothing was left broken.
-  await page.check('input[name="model"][value="models/tiny-qwen3-vl-q8"]');
+  await page.check('input[name="model"][value="models/gog-tiny-q8"]');
   await page.click('#load-model');
   await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
   assert.deepEqual(errors, []);

@@ -35,10 +35,12 @@ test('the start page shows the product, WebGPU status and a healthy proxy', asyn
   assert.equal(await page.textContent('#proxy-health'), 'ok');
   assert.equal(await page.textContent('#proxy-backends'), 'offline');
 
-  const shipped = '.package-facts[data-package="models/tiny-qwen3-vl-q8"]';
+  // GoG-Tiny is shipped and picked by default; its sizes change when it is retrained.
+  const shipped = '.package-facts[data-package="models/gog-tiny-q8"]';
   await page.waitForSelector(`${shipped} .facts-line`);
-  assert.equal(await page.textContent(`${shipped} .facts-line`), '579.1 KiB to download · Q8 weights · qwen3_vl');
-  assert.match(await page.textContent(`${shipped} .note`), /^Runs on any WebGPU adapter or on the CPU; needs between 579\.1 KiB and 1\.1 MiB of memory/);
+  assert.ok(await page.isChecked('input[name="model"][value="models/gog-tiny-q8"]'), 'GoG-Tiny is the default');
+  assert.match(await page.textContent(`${shipped} .facts-line`), /^\d+\.\d MiB to download · Q8 weights · qwen3_vl$/);
+  assert.match(await page.textContent(`${shipped} .note`), /^Runs on any WebGPU adapter or on the CPU; needs between \d+\.\d MiB and \d+\.\d MiB of memory/);
 
   await screenshot(page, 'start-page.png');
   assert.deepEqual(errors, []);

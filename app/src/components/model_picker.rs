@@ -14,13 +14,13 @@ pub struct EmbeddedModel {
     pub note: &'static str,
 }
 
-/// The packages this build ships. No trained GoG model exists yet, so the default is the tiny
-/// random-weight test model, and the picker says so.
+/// The packages this build ships: GoG-Tiny, trained here (docs/TRAINING.md, MODEL.md).
 pub const EMBEDDED: [EmbeddedModel; 1] = [EmbeddedModel {
-    label: "Tiny Qwen3-VL test model (Q8, random weights)",
-    path: "models/tiny-qwen3-vl-q8",
-    note: "A test model for trying the app: its weights are random, so it writes nonsense and \
-           never answers. Load a real package (made by `gog convert`) by URL for real answers.",
+    label: "GoG-Tiny (Q8, 3 M parameters)",
+    path: "models/gog-tiny-q8",
+    note: "GoG-Tiny was trained here on GoG-Offline: it knows the offline world's flags, \
+           animals, monuments and logos, not the open web, and answers only some of its \
+           questions right. For real answers, load a real checkpoint made by `gog convert` by URL.",
 }];
 
 /// Where the model is, from picking to ready.
