@@ -51,9 +51,13 @@ pub struct SftArgs {
     #[arg(long = "no-grounding", action = clap::ArgAction::SetFalse)]
     grounding: bool,
     /// Never rename the asked-about entity (`gog_train::rename`; the shipped model is trained
-    /// with half the trajectories renamed).
+    /// with three quarters of the trajectories renamed).
     #[arg(long = "no-rename", action = clap::ArgAction::SetFalse)]
     rename: bool,
+    /// Leave out the reading drills (`gog_train::reading`: the turn that reads a search's
+    /// results, without the picture, under a new made-up name).
+    #[arg(long = "no-reading", action = clap::ArgAction::SetFalse)]
+    reading: bool,
     /// Passes over the training trajectories: two take the 3m preset about 70 minutes on two
     /// cores, well within one working session.
     #[arg(long, default_value_t = 2)]
@@ -93,6 +97,7 @@ impl SftArgs {
             variant: "gog".into(),
             grounding: true,
             rename: true,
+            reading: true,
             epochs: 1,
             steps: Some(16),
             lr: 3e-3,
@@ -173,11 +178,12 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
         &work,
         "synthesize",
         &format!(
-            "{} {}{}{}",
+            "{} {}{}{}{}",
             args.variant,
             args.seed,
             if args.grounding { " grounding" } else { "" },
-            if args.rename { " rename" } else { "" }
+            if args.rename { " rename" } else { "" },
+            if args.reading { " reading" } else { "" }
         ),
         || {
             for (split, out) in [("train", &synth), ("validation", &synth_val)] {
@@ -190,6 +196,7 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
                         .args(["--variant", &args.variant, "--seed", &args.seed.to_string()])
                         .args(args.grounding.then_some("--grounding"))
                         .args(args.rename.then_some("--rename"))
+                        .args(args.reading.then_some("--reading"))
                         .arg("--out")
                         .arg(out),
                 )?;
@@ -232,7 +239,13 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
 
     let data = work.join("data");
     let data_val = work.join("data-validation");
+    let run_dir = work.join("run");
     stage(&work, "export", "", || {
+        // A run trained on the data this replaces is of no use, finished or not.
+        if run_dir.exists() {
+            std::fs::remove_dir_all(&run_dir)
+                .with_context(|| format!("cannot remove {}", run_dir.display()))?;
+        }
         for (from, out) in [(&synth, &data), (&synth_val, &data_val)] {
             process::run(
                 Command::new(&gog)
@@ -248,7 +261,6 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
     })?;
 
     // The trainer resumes on its own: no stamp, it runs until its own summary exists.
-    let run_dir = work.join("run");
     let model = run_dir.join("final");
     if !run_dir.join("summary.json").exists() {
         let mut train = Command::new(&python);

@@ -42,9 +42,15 @@ pub struct SynthesizeArgs {
     /// Add a grounding turn for every scene: each picture's kind and box.
     #[arg(long)]
     grounding: bool,
-    /// Rename the asked-about entity in half the trajectories, so names are read from results.
+    /// Rename the asked-about entity in three quarters of the trajectories, so names are read
+    /// from results.
     #[arg(long)]
     rename: bool,
+    /// Add reading drills: a second turn that names the entity off the first search's results,
+    /// again without the picture and under a new made-up name (drawn for three fifths of the
+    /// trajectories).
+    #[arg(long)]
+    reading: bool,
     /// Threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -104,18 +110,20 @@ fn synthesize(args: &SynthesizeArgs) -> Result<()> {
         threads: args.threads,
         grounding: args.grounding,
         rename: args.rename,
+        reading: args.reading,
     };
     let summary =
         gog_train::synthesize::synthesize(&backend, &args.scenes, args.limit, &config, &args.out)?;
     println!(
         "{} trajectories from {} scenes ({} reflective, {} renamed), {} dropped; {} grounding \
-         turns",
+         turns, {} reading drills",
         summary.trajectories,
         summary.scenes_read,
         summary.reflective,
         summary.renamed,
         summary.dropped.values().sum::<usize>(),
-        summary.grounding
+        summary.grounding,
+        summary.reading
     );
     for (behaviour, count) in &summary.behaviours {
         println!("  {count:>6}  {behaviour}");

@@ -194,9 +194,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What one trajectory became.
+/// What one trajectory became: its record, and its scene's image when it shows it.
 enum Exported {
-    Kept(Box<(DataRecord, SceneImage)>),
+    Kept(Box<(DataRecord, Option<SceneImage>)>),
     Dropped(&'static str),
 }
 
@@ -207,11 +207,24 @@ fn export_one(
     scenes_dir: &Path,
     max_length: usize,
 ) -> Result<Exported, TrainError> {
-    let path = scenes_dir.join(&trajectory.image);
-    let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
-    // Decoded as the agent decodes the question's image.
-    let image = gog_search::image::decode(&bytes).map_err(|e| TrainError::io(&path, e))?;
-    let processed = prompter.process(std::slice::from_ref(&image))?;
+    let failed = |reason: String| TrainError::Trajectory {
+        id: trajectory.id.clone(),
+        reason,
+    };
+    let shows_image = trajectory
+        .messages
+        .iter()
+        .flat_map(|m| &m.parts)
+        .any(|p| matches!(p, Part::Image { .. }));
+    let processed = if shows_image {
+        let path = scenes_dir.join(&trajectory.image);
+        let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
+        // Decoded as the agent decodes the question's image.
+        let image = gog_search::image::decode(&bytes).map_err(|e| TrainError::io(&path, e))?;
+        prompter.process(std::slice::from_ref(&image))?
+    } else {
+        Vec::new()
+    };
     let conversation = Conversation {
         messages: trajectory.messages.clone(),
         images: Vec::new(),
@@ -229,27 +242,23 @@ fn export_one(
                 ))
             }
         })
-        .map_err(|reason| TrainError::Trajectory {
-            id: trajectory.id.clone(),
-            reason,
-        })?;
+        .map_err(failed)?;
     if tokenized.ids.len() > max_length {
         return Ok(Exported::Dropped("longer than the context"));
     }
-    let scene = scenes
-        .get(trajectory.scene.as_str())
-        .ok_or_else(|| TrainError::Trajectory {
-            id: trajectory.id.clone(),
-            reason: format!("scene {} is not in the scenes file", trajectory.scene),
-        })?;
-    let file = format!("images/{}.png", trajectory.scene);
-    let image =
-        scene_image(&processed[0], file, regions(scene, &processed[0])).map_err(|reason| {
-            TrainError::Trajectory {
-                id: trajectory.id.clone(),
-                reason,
-            }
-        })?;
+    let image = match processed.first() {
+        Some(processed) => {
+            let scene = scenes.get(trajectory.scene.as_str()).ok_or_else(|| {
+                failed(format!(
+                    "scene {} is not in the scenes file",
+                    trajectory.scene
+                ))
+            })?;
+            let file = format!("images/{}.png", trajectory.scene);
+            Some(scene_image(processed, file, regions(scene, processed)).map_err(failed)?)
+        }
+        None => None,
+    };
     let record = DataRecord {
         id: trajectory.id.clone(),
         scene: trajectory.scene.clone(),
@@ -258,7 +267,7 @@ fn export_one(
         behaviour: trajectory.behaviour.clone(),
         loss_spans: tokenized.learned(&trajectory.learn),
         input_ids: tokenized.ids,
-        images: vec![image.entry.clone()],
+        images: image.iter().map(|i| i.entry.clone()).collect(),
     };
     Ok(Exported::Kept(Box::new((record, image))))
 }
@@ -351,7 +360,9 @@ pub fn export(
         match item {
             Exported::Kept(kept) => {
                 let (record, image) = *kept;
-                images.entry(image.entry.file.clone()).or_insert(image.png);
+                if let Some(image) = image {
+                    images.entry(image.entry.file.clone()).or_insert(image.png);
+                }
                 records.push(record);
             }
             Exported::Dropped(reason) => *dropped.entry(reason).or_default() += 1,

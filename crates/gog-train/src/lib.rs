@@ -13,7 +13,8 @@
 //! * [`oracle`] — the oracle [`gog_agent::Policy`].
 //! * [`synthesize`] — oracle trajectories over a split's scenes, on every core.
 //! * [`grounding`] — a turn naming every picture of a scene by kind and box.
-//! * [`rename`] — trajectories whose asked-about entity bears another entity's name.
+//! * [`rename`] — trajectories whose asked-about entity bears a made-up name.
+//! * [`reading`] — drills of the turn that reads a search's results, without the picture.
 //! * [`data`] — the data directory the trainer reads.
 //! * [`export`] — trajectories to token ids, loss spans and images.
 //! * [`run_metrics`] — what a run's trace shows of its behaviour against the gold record.
@@ -26,6 +27,7 @@ pub mod intervals;
 pub mod observed;
 pub mod oracle;
 pub mod plan;
+pub mod reading;
 pub mod rename;
 pub mod run_metrics;
 pub mod scene;

@@ -1,6 +1,7 @@
 //! GoG-Instruct in miniature: one oracle trajectory per training scene, run through the
 //! product's own [`Agent`] over the real offline search engine, on every core; and, when asked,
-//! one grounding turn per scene ([`crate::grounding`]).
+//! one grounding turn per scene ([`crate::grounding`]) and reading drills cut from the
+//! trajectories ([`crate::reading`]).
 //!
 //! Written to a directory: `trajectories.jsonl` (one [`Trajectory`] a line, in scene order),
 //! `synthesis.json` (a [`Synthesis`]: where the scenes came from, the behaviour mix, and how
@@ -77,6 +78,9 @@ pub struct Synthesis {
     /// Trajectories whose asked-about entity was renamed (`crate::rename`).
     #[serde(default)]
     pub renamed: usize,
+    /// Reading drills (`crate::reading`), none in older syntheses.
+    #[serde(default)]
+    pub reading: usize,
 }
 
 /// How trajectories are made.
@@ -90,6 +94,8 @@ pub struct SynthesisConfig {
     pub grounding: bool,
     /// Rename the asked-about entity in `rename::RENAMED_SHARE` of the trajectories.
     pub rename: bool,
+    /// Add a reading drill for `reading::DRILL_SHARE` of the trajectories.
+    pub reading: bool,
 }
 
 /// No trace is kept: the trajectory is the conversation.
@@ -236,17 +242,24 @@ pub fn synthesize(
         dropped: BTreeMap::new(),
         grounding: 0,
         renamed: 0,
+        reading: 0,
     };
+    let mut drills = Vec::new();
     let mut lines = Vec::new();
     let mut text = Vec::new();
     for (record, result) in records.iter().zip(results) {
         match result {
             Ok(mut trajectory) => {
+                if config.reading {
+                    let mut rng = scene_rng(config, "reading", record);
+                    if rng.random_bool(crate::reading::DRILL_SHARE)
+                        && let Some(drill) = crate::reading::drill(&trajectory, record, &mut rng)
+                    {
+                        drills.push(drill);
+                    }
+                }
                 if config.rename {
-                    let mut rng = ChaCha8Rng::from_seed(
-                        Sha256::digest(format!("gog-train/{}/rename/{}", config.seed, record.id))
-                            .into(),
-                    );
+                    let mut rng = scene_rng(config, "rename", record);
                     if rng.random_bool(crate::rename::RENAMED_SHARE)
                         && crate::rename::rename(&mut trajectory, record, &mut rng)
                     {
@@ -270,6 +283,12 @@ pub fn synthesize(
             Err(reason) => *summary.dropped.entry(reason).or_default() += 1,
         }
     }
+    for drill in &drills {
+        summary.reading += 1;
+        write_text(&mut text, &drill.messages);
+        serde_json::to_writer(&mut lines, drill).map_err(TrainError::json)?;
+        lines.push(b'\n');
+    }
     if config.grounding {
         for record in &records {
             let turn = crate::grounding::trajectory(record);
@@ -287,6 +306,14 @@ pub fn synthesize(
     let json = serde_json::to_vec_pretty(&summary).map_err(TrainError::json)?;
     write_file(&out.join("synthesis.json"), &json)?;
     Ok(summary)
+}
+
+/// The random numbers of one purpose (`rename`, `reading`) on one scene: the same whatever
+/// else the synthesis does.
+fn scene_rng(config: &SynthesisConfig, purpose: &str, record: &Record) -> ChaCha8Rng {
+    ChaCha8Rng::from_seed(
+        Sha256::digest(format!("gog-train/{}/{purpose}/{}", config.seed, record.id)).into(),
+    )
 }
 
 fn write_text(out: &mut Vec<u8>, messages: &[Message]) {

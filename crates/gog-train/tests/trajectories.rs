@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gog_agent::conversation::{Conversation, Message};
+use gog_agent::conversation::{Conversation, Message, Part, Role};
 use gog_agent::{
     Action, Agent, BoxConvention, Family, ModelInfo, Policy, PolicyError, Prompts, Reply, Replying,
     SamplingParams, TraceSink, parse_turn,
@@ -21,6 +21,7 @@ use gog_train::run_metrics::{RunMetrics, SearchMix};
 use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_oracle, run_scene};
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
 use gog_vlm_policy::VlmPolicy;
+use rand::SeedableRng;
 
 fn backend() -> OfflineBackend {
     OfflineBackend::new(made_up_bundle(&[
@@ -52,6 +53,7 @@ fn config(variant: Variant) -> SynthesisConfig {
         threads: 1,
         grounding: false,
         rename: false,
+        reading: false,
     }
 }
 
@@ -343,6 +345,7 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
     let synthesis_dir = dir.join("synthesis");
     let with_grounding = SynthesisConfig {
         grounding: true,
+        reading: true,
         ..config(Variant::Gog)
     };
     let synthesis = gog_train::synthesize::synthesize(
@@ -356,6 +359,7 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
     assert!(synthesis.scenes.is_absolute());
     assert!(synthesis.trajectories >= 4, "{synthesis:?}");
     assert_eq!(synthesis.grounding, 6, "a grounding turn for every scene");
+    assert!(synthesis.reading > 0, "{synthesis:?}");
 
     let export_config = || ExportConfig {
         max_length: None,
@@ -385,7 +389,10 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
     )
     .expect("exported");
     let records: usize = manifest.shards.iter().filter_map(|s| s.records).sum();
-    assert_eq!(records, synthesis.trajectories + synthesis.grounding);
+    assert_eq!(
+        records,
+        synthesis.trajectories + synthesis.grounding + synthesis.reading
+    );
     // Every image carries its scene's pictures, in drawing order, as regions of the resized image.
     let scenes = gog_train::synthesize::read_scenes(&scenes_file).expect("the scenes");
     let patch = manifest.processor.patch_size;
@@ -393,6 +400,12 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
         let text = std::fs::read_to_string(dir.join("data").join(&shard.name)).expect("a shard");
         for line in text.lines() {
             let record: gog_train::data::DataRecord = serde_json::from_str(line).expect("a record");
+            if record.behaviour == gog_train::reading::BEHAVIOUR {
+                // A drill shows no image and learns one turn.
+                assert!(record.images.is_empty(), "{}", record.id);
+                assert_eq!(record.loss_spans.len(), 1, "{}", record.id);
+                continue;
+            }
             let scene = scenes
                 .iter()
                 .find(|s| s.id == record.scene)
@@ -449,6 +462,92 @@ fn the_export_refuses_a_model_prompted_otherwise_and_writes_every_trajectory_and
         matches!(refused, Err(TrainError::OracleFamily(Family::Qwen2_5Vl))),
         "{refused:?}"
     );
+}
+
+#[test]
+fn a_reading_drill_is_the_trajectory_up_to_its_reading_turn_without_the_picture_under_a_new_name() {
+    let backend = backend();
+    let mut drills = 0;
+    for (record, jpeg) in scenes(&backend, 24) {
+        let Ok(trajectory) = run_scene(
+            &backend,
+            &agent(Family::GogTiny),
+            &record,
+            &jpeg,
+            &config(Variant::Gog),
+        ) else {
+            continue;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let second_turn = trajectory
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::Assistant)
+            .nth(1)
+            .map(|m| serde_json::to_string(&m.parts).expect("JSON"));
+        let Some(drill) = gog_train::reading::drill(&trajectory, &record, &mut rng) else {
+            // Only a learned second turn that names the entity without cropping gives a drill.
+            let reads = match (record.target_picture(), &second_turn) {
+                (Some(target), Some(turn)) => {
+                    let kind = gog_train::scene::Kind::of(&target.entity);
+                    turn.contains(gog_train::scene::name_from_title(&target.title, kind))
+                        && !turn.contains("image_search")
+                        && trajectory.learn[1]
+                }
+                _ => false,
+            };
+            assert!(!reads, "{}: no drill", trajectory.id);
+            continue;
+        };
+        drills += 1;
+        let id = &trajectory.id;
+        assert_eq!(drill.behaviour, gog_train::reading::BEHAVIOUR);
+        assert_eq!(drill.learn, [false, true], "{id}");
+        let parts = |m: &Message| m.parts.clone();
+        assert!(
+            drill
+                .messages
+                .iter()
+                .flat_map(parts)
+                .all(|p| matches!(p, Part::Text { .. })),
+            "{id}: a drill shows no image"
+        );
+        assert_eq!(drill.messages.last().map(|m| m.role), Some(Role::Assistant));
+        assert!(drill.messages.len() < trajectory.messages.len() || trajectory.learn.len() == 2);
+        let text = |m: &Message| serde_json::to_string(&m.parts).expect("JSON");
+        let target = record
+            .target_picture()
+            .expect("a drill asks about a picture");
+        let all: String = drill.messages.iter().map(text).collect();
+        assert!(
+            !all.contains(&target.title),
+            "{id}: {} is still named",
+            target.title
+        );
+        // Apart from the name, the drill is the trajectory's opening, its image left out.
+        let shown: Vec<String> = trajectory.messages[..drill.messages.len()]
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m.parts.retain(|p| matches!(p, Part::Text { .. }));
+                text(&m)
+            })
+            .collect();
+        let differing = shown
+            .iter()
+            .zip(drill.messages.iter().map(text))
+            .filter(|(a, b)| **a != *b)
+            .count();
+        assert!(differing >= 1, "{id}: the name changed");
+        let read = text(drill.messages.last().expect("a reading turn"));
+        assert!(!read.contains("image_search"), "{id}: {read}");
+        assert_ne!(
+            Some(read),
+            second_turn,
+            "{id}: the reading turn names the entity anew"
+        );
+    }
+    assert!(drills >= 8, "only {drills} drills from 24 scenes");
 }
 
 /// `gog eval`'s measures of a run, taken from the trace alone, against what the oracle knows it
