@@ -78,6 +78,8 @@ class Batch:
     # [B, L] int64: on the image tokens of images with regions, the index in PICTURE_KINDS of what
     # the token shows; IGNORE elsewhere
     picture_labels: torch.Tensor | None = None
+    # [B, L] bool: the loss tokens that copy the tool response before them (see copied_tokens)
+    copies: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
         non_blocking = device.type == "cuda"
@@ -88,6 +90,7 @@ class Batch:
         return Batch(
             move(self.input_ids), move(self.attention_mask), move(self.labels), move(self.mm_token_type_ids),
             move(self.pixel_values), move(self.image_grid_thw), self.tokens, move(self.picture_labels),
+            move(self.copies),
         )  # fmt: skip
 
     def pin_memory(self) -> Batch:
@@ -99,6 +102,7 @@ class Batch:
         return Batch(
             pin(self.input_ids), pin(self.attention_mask), pin(self.labels), pin(self.mm_token_type_ids),
             pin(self.pixel_values), pin(self.image_grid_thw), self.tokens, pin(self.picture_labels),
+            pin(self.copies),
         )  # fmt: skip
 
 
@@ -121,14 +125,35 @@ def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndar
     return np.tile(labels.reshape(-1), t)
 
 
+def copied_tokens(ids: np.ndarray, spans: Sequence[tuple[int, int]], tool_response: int) -> np.ndarray:
+    """The loss tokens a model can only get right by copying what it last read: those whose pair
+    with the token before them occurs in the latest tool response before their span and nowhere
+    earlier (the second token of a name read off the results, not of the prompt's own words)."""
+    copies = np.zeros(len(ids), dtype=bool)
+    opens = np.flatnonzero(ids == tool_response)
+    for start, end in spans:
+        before = opens[opens < start]
+        if before.size == 0:
+            continue
+        read = int(before[-1])
+        pairs = set(zip(ids[read:start].tolist(), ids[read + 1 : start].tolist()))
+        pairs -= set(zip(ids[:read].tolist(), ids[1 : read + 1].tolist()))
+        for position in range(max(start, 1), end):
+            copies[position] = (int(ids[position - 1]), int(ids[position])) in pairs
+    return copies
+
+
 class Collator:
     """Turns records into a Batch, processing their images with the reference processor."""
 
-    def __init__(self, directory: Path, processor: ImageProcessor, pad_id: int, image_pad: int) -> None:
+    def __init__(
+        self, directory: Path, processor: ImageProcessor, pad_id: int, image_pad: int, tool_response: int | None = None
+    ) -> None:
         self.directory = directory
         self.processor = processor
         self.pad_id = pad_id
         self.image_pad = image_pad
+        self.tool_response = tool_response  # None: copies are not marked
         self.patch_size = processor.settings.patch_size
         self.merge_size = processor.settings.merge_size
 
@@ -138,6 +163,7 @@ class Collator:
         attention_mask = torch.zeros((len(records), width), dtype=torch.long)
         labels = torch.full((len(records), width), IGNORE, dtype=torch.long)
         pictures = torch.full((len(records), width), IGNORE, dtype=torch.long)
+        copies = torch.zeros((len(records), width), dtype=torch.bool)
         pixels: list[np.ndarray] = []
         grids: list[tuple[int, int, int]] = []
         for row, record in enumerate(records):
@@ -146,6 +172,9 @@ class Collator:
             attention_mask[row, : record.length] = 1
             for start, end in record.loss_spans:
                 labels[row, start:end] = ids[start:end]
+            if self.tool_response is not None:
+                copied = copied_tokens(record.input_ids, record.loss_spans, self.tool_response)
+                copies[row, : record.length] = torch.from_numpy(copied)
             runs = image_pad_runs(record.input_ids, self.image_pad)
             for (start, end), image in zip(runs, record.images, strict=True):
                 shown = picture_labels(image, self.patch_size, self.merge_size)
@@ -171,6 +200,7 @@ class Collator:
             image_grid_thw=torch.tensor(grids, dtype=torch.long) if grids else None,
             tokens=int(sum(r.length for r in records)),
             picture_labels=pictures if bool((pictures != IGNORE).any()) else None,
+            copies=copies if self.tool_response is not None else None,
         )
 
 

@@ -64,6 +64,7 @@ class TokenIds:
     video_pad: int
     digits: tuple[int, ...] = ()  # the ids of "0" to "9" (digits are split one by one)
     picture_kinds: tuple[int, ...] = ()  # the first token of each word of PICTURE_KINDS
+    tool_response: int | None = None  # <tool_response>, where what the model reads begins
 
     @classmethod
     def from_tokenizer_file(cls, path: Path) -> TokenIds:
@@ -90,6 +91,7 @@ class TokenIds:
             video_pad=lookup("<|video_pad|>"),
             digits=tuple(lookup(digit) for digit in "0123456789"),
             picture_kinds=first_tokens(tokenizer, PICTURE_KINDS, path),
+            tool_response=lookup("<tool_response>"),
         )
 
 

@@ -174,8 +174,9 @@ class Environment:
 
 class Losses(NamedTuple):
     """One batch's sums: cross-entropy over the loss tokens (each of the `digits` counted
-    `digit_weight` times), correct argmax predictions and loss tokens; and the same for the picture
-    kind of every labelled image token (zero when the batch has none)."""
+    `digit_weight` times), correct argmax predictions and loss tokens; the same for the picture
+    kind of every labelled image token (zero when the batch has none); and the correct predictions
+    among the loss tokens that copy a tool response (Batch.copies), with their number."""
 
     lm: torch.Tensor
     correct: torch.Tensor
@@ -183,6 +184,8 @@ class Losses(NamedTuple):
     picture: torch.Tensor
     picture_correct: torch.Tensor
     picture_count: int
+    copy_correct: int = 0
+    copy_count: int = 0
 
 
 def batch_loss(
@@ -218,7 +221,12 @@ def batch_loss(
     losses = F.cross_entropy(logits, targets, reduction="none")
     if digits is not None and digit_weight != 1.0:
         losses = torch.where(torch.isin(targets, digits), losses * digit_weight, losses)
-    correct = (logits.detach().argmax(-1) == targets).sum()
+    right = logits.detach().argmax(-1) == targets
+    correct = right.sum()
+    copy_correct = copy_count = 0
+    if batch.copies is not None:
+        copied = batch.copies[:, 1:][mask]
+        copy_correct, copy_count = int(right[copied].sum()), int(copied.sum())
     zero = logits.new_zeros(())
     picture, picture_correct, picture_count = zero, zero.long(), 0
     if shown is not None:
@@ -226,17 +234,28 @@ def batch_loss(
         picture = F.cross_entropy(kind_logits, kinds, reduction="sum")
         picture_correct = (kind_logits.detach().argmax(-1) == kinds).sum()
         picture_count = int(kinds.numel())
-    return Losses(losses.sum(), correct, int(targets.numel()), picture, picture_correct, picture_count)
+    return Losses(
+        losses.sum(), correct, int(targets.numel()), picture, picture_correct, picture_count, copy_correct, copy_count
+    )
+
+
+class Validation(NamedTuple):
+    """Token-level loss and accuracy over the validation set (unweighted); the accuracy of the
+    picture kinds its image tokens are read as (None when its images have no regions); and of the
+    tokens that copy a tool response (None when it has none)."""
+
+    loss: float
+    acc: float
+    picture_acc: float | None
+    copy_acc: float | None
 
 
 @torch.no_grad()
 def evaluate(
     model: torch.nn.Module, loader: Callable[[], Iterator[Batch]], env: Environment, pictures: torch.Tensor | None
-) -> tuple[float, float, float | None]:
-    """Token-level loss and accuracy over the validation set (unweighted), and the accuracy of the
-    picture kinds its image tokens are read as (None when its images have no regions)."""
+) -> Validation:
     model.eval()
-    loss_sum, correct_sum, count_sum, picture_correct, picture_count = 0.0, 0, 0, 0, 0
+    loss_sum, correct_sum, count_sum, picture_correct, picture_count, copy_correct, copy_count = 0.0, 0, 0, 0, 0, 0, 0
     for batch in loader():
         losses = batch_loss(model, batch.to(env.device), env, pictures=pictures)
         loss_sum += float(losses.lm)
@@ -244,9 +263,15 @@ def evaluate(
         count_sum += losses.count
         picture_correct += int(losses.picture_correct)
         picture_count += losses.picture_count
+        copy_correct += losses.copy_correct
+        copy_count += losses.copy_count
     model.train()
-    picture_acc = picture_correct / picture_count if picture_count else None
-    return loss_sum / max(count_sum, 1), correct_sum / max(count_sum, 1), picture_acc
+    return Validation(
+        loss_sum / max(count_sum, 1),
+        correct_sum / max(count_sum, 1),
+        picture_correct / picture_count if picture_count else None,
+        copy_correct / copy_count if copy_count else None,
+    )
 
 
 def make_optimizer(model: torch.nn.Module, args: TrainArgs, env: Environment) -> torch.optim.AdamW:
@@ -432,7 +457,9 @@ class Run:
 
     def _collator(self, directory: Path) -> Collator:
         ids = self.model_dir.ids
-        return Collator(directory, ImageProcessor(self.model_dir.processor), ids.endoftext, ids.image_pad)
+        return Collator(
+            directory, ImageProcessor(self.model_dir.processor), ids.endoftext, ids.image_pad, ids.tool_response
+        )
 
     def elapsed(self) -> float:
         return self.base_elapsed + time.monotonic() - self.session_start
@@ -468,15 +495,18 @@ class Run:
         def loader() -> Iterator[Batch]:
             return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
 
-        loss, acc, picture_acc = evaluate(self.model, loader, self.env, self.pictures)
+        val = evaluate(self.model, loader, self.env, self.pictures)
         step = self.progress.step
-        entry = {"kind": "val", "step": step, "loss": loss, "acc": acc, "records": len(self.val_records)}
-        pictures = ""
-        if picture_acc is not None:
-            entry["picture_acc"] = picture_acc
-            pictures = f", picture kinds {picture_acc:.4f}"
+        entry = {"kind": "val", "step": step, "loss": val.loss, "acc": val.acc, "records": len(self.val_records)}
+        extra = ""
+        if val.picture_acc is not None:
+            entry["picture_acc"] = val.picture_acc
+            extra += f", picture kinds {val.picture_acc:.4f}"
+        if val.copy_acc is not None:
+            entry["copy_acc"] = val.copy_acc
+            extra += f", copies {val.copy_acc:.4f}"
         self.log.write(entry)
-        self.report(f"step {step}: val loss {loss:.4f} acc {acc:.4f}{pictures} on {len(self.val_records)} records")
+        self.report(f"step {step}: val loss {val.loss:.4f} acc {val.acc:.4f}{extra} on {len(self.val_records)} records")
 
     def save_checkpoint(self) -> None:
         self.progress.elapsed_s = self.elapsed()

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import support
 
-from batching import IGNORE, Collator, epoch_batches, pack
+import numpy as np
+
+from batching import IGNORE, Collator, copied_tokens, epoch_batches, pack
 from data import IMAGE_GRID_MISMATCH, IMAGE_UNREADABLE, TOO_LONG, load_dataset
 from errors import DataError, TokenizerMismatchError
 from files import sha256_file
@@ -199,6 +201,15 @@ class DataTest(unittest.TestCase):
         self.assertTrue(bool((labelled <= (batch.mm_token_type_ids == 1)).all()), "only image tokens are labelled")
         shown = batch.picture_labels[labelled]
         self.assertTrue(bool((shown == 0).any() and (shown == kinds.index("flag")).any()), shown.tolist())
+
+    def test_copied_tokens_continue_a_pair_first_read_in_the_latest_tool_response(self) -> None:
+        read = 90  # the <tool_response> id
+        ids = np.array([5, 6, 7, 20, 21, read, 10, 11, 12, 20, 21, 3, 11, 12, 5, 6, 20, 21, 99])
+        # Learned: "11 12" (read, and new there), "5 6" (the prompt's own words) and "20 21" (read,
+        # but in the prompt before it too, so writing it proves no reading).
+        copies = copied_tokens(ids, [(12, 19)], read)
+        self.assertEqual(np.flatnonzero(copies).tolist(), [13])
+        self.assertFalse(copied_tokens(ids, [(1, 5)], read).any(), "nothing was read before that span")
 
     def test_batch_plan(self) -> None:
         lengths = [50, 300, 120, 80, 700, 60, 90, 250, 1200, 40] * 5
