@@ -151,14 +151,22 @@ fn train_smoke() -> Result<String> {
     }
     let args = crate::train::SftArgs::smoke(crate::corpus::made_up()?, work.clone());
     let out = crate::train::sft(&args)?;
-    let losses = logged_losses(&out.run.join("log.jsonl"))?;
-    let (Some(&(first_step, first)), Some(&(last_step, last))) = (losses.first(), losses.last())
-    else {
-        bail!("the smoke run logged no training loss");
+    // Training losses swing with each batch's mix (grounding turns are mostly digits, which weigh
+    // three times), so the measure is the unweighted validation loss against the uniform
+    // predictor's, ln(vocabulary): what a random initialisation scores.
+    let summary_path = out.run.join("summary.json");
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&summary_path)
+            .with_context(|| format!("cannot read {}", summary_path.display()))?,
+    )?;
+    let Some(val_loss) = summary["val"]["loss"].as_f64() else {
+        bail!("{} has no validation loss", summary_path.display());
     };
-    if last_step <= first_step || last >= first {
+    let uniform = f64::from(args.vocab).ln();
+    if val_loss.is_nan() || val_loss >= 0.95 * uniform {
         bail!(
-            "the loss did not fall: {first:.3} at step {first_step}, {last:.3} at step {last_step}"
+            "the model learned too little: validation loss {val_loss:.3}, the uniform predictor's \
+             {uniform:.3}"
         );
     }
     // The Q8 package loads in the runtime and drives the agent over the corpus, as `gog eval`
@@ -185,31 +193,8 @@ fn train_smoke() -> Result<String> {
         bail!("gog eval of the smoke package: {questions:?} questions, {failed:?} failed runs");
     }
     Ok(format!(
-        " — loss {first:.2} at step {first_step} → {last:.2} at step {last_step}; the Q8 package ran 2 questions"
+        " — validation loss {val_loss:.2} against the uniform predictor's {uniform:.2}; the Q8 package ran 2 questions"
     ))
-}
-
-/// `(step, loss)` of every training line of a trainer's `log.jsonl`.
-fn logged_losses(path: &std::path::Path) -> Result<Vec<(u64, f64)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut losses = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let entry: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("{}: not a JSON line: {line}", path.display()))?;
-        if entry["kind"] == "train" {
-            let step = entry["step"].as_u64();
-            let loss = entry["loss"].as_f64();
-            let (Some(step), Some(loss)) = (step, loss) else {
-                bail!(
-                    "{}: a training line without step and loss: {line}",
-                    path.display()
-                );
-            };
-            losses.push((step, loss));
-        }
-    }
-    Ok(losses)
 }
 
 /// Crates that run in a browser or a worker are linted for wasm32 too.

@@ -71,7 +71,7 @@ pub struct SftArgs {
     seed: u64,
     /// BPE vocabulary, special tokens included.
     #[arg(long, default_value_t = 4096)]
-    vocab: u32,
+    pub(crate) vocab: u32,
     /// Log the training loss every N steps.
     #[arg(long, default_value_t = 10)]
     log_every: u64,
