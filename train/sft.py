@@ -140,6 +140,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, help="data loader processes (default: 0 on CPU, up to 8 on CUDA)")
     run.add_argument("--checkpoint-minutes", type=float, default=5.0)
     run.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps (0: off)")
+    run.add_argument(
+        "--behaviour", help="train only on the records of this behaviour label (e.g. reading: a reading stage)"
+    )
     run.add_argument("--eval-every", type=int, default=250, help="validate every N steps (0: only at the end)")
     run.add_argument("--log-every", type=int, default=10)
     run.set_defaults(handler=cmd_train)

@@ -71,6 +71,7 @@ class TrainArgs:
     checkpoint_every: int = 0
     eval_every: int = 250
     log_every: int = 10
+    behaviour: str | None = None  # train only on the records of this behaviour label (e.g. reading)
 
     def validated(self) -> TrainArgs:
         """These arguments with the default length filled in; raises TrainError on impossible values."""
@@ -99,7 +100,7 @@ class TrainArgs:
 
 RUN_FIELDS = (
     "epochs", "steps", "lr", "warmup", "min_lr_ratio", "weight_decay", "batch_tokens", "grad_clip",
-    "digit_weight", "picture_weight", "seed", "shuffle_window", "max_val_records",
+    "digit_weight", "picture_weight", "seed", "shuffle_window", "max_val_records", "behaviour",
 )  # fmt: skip
 
 
@@ -363,6 +364,9 @@ def _load_data(args: TrainArgs, model: ModelDir, report: Report) -> tuple[Datase
                 "from the exporter's (see above); the trainer's processor disagrees with the runtime's, so every "
                 "image is suspect. Run `sft.py check` for the full list."
             )
+        if label == "train" and args.behaviour is not None:
+            dataset.records = [r for r in dataset.records if r.info.get("behaviour") == args.behaviour]
+            report(f"  of them {len(dataset.records)} records of behaviour {args.behaviour!r}, the only ones trained on")
         if not dataset.records:
             raise DataError(f"{directory}: no usable records")
         datasets.append(dataset)

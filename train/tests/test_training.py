@@ -17,7 +17,7 @@ import support
 import torch
 from safetensors.torch import load_file
 
-from errors import ResumeMismatchError
+from errors import DataError, ResumeMismatchError
 from trainer import TrainArgs, train
 
 STEPS = 40
@@ -186,6 +186,14 @@ class TrainingTest(unittest.TestCase):
         args = replace(self.args, out=self.root / "workers", workers=1)
         train(args, report=lambda _: None)
         self.assert_same_weights(args.out)
+
+    def test_behaviour_selects_the_records_trained_on(self) -> None:
+        every = replace(self.args, out=self.root / "behaviour-gaze", steps=2, eval_every=0, behaviour="gaze")
+        summary = train(every, report=lambda _: None)
+        self.assertEqual(summary["records"], json.loads((self.args.out / "summary.json").read_text())["records"])
+        none = replace(every, out=self.root / "behaviour-reading", behaviour="reading")
+        with self.assertRaisesRegex(DataError, "no usable records"):
+            train(none, report=lambda _: None)
 
     def test_resume_with_other_arguments_is_refused(self) -> None:
         with self.assertRaisesRegex(ResumeMismatchError, r"--lr: 0\.003 then, 0\.002 now"):

@@ -58,6 +58,11 @@ pub struct SftArgs {
     /// results, without the picture, under a new made-up name).
     #[arg(long = "no-reading", action = clap::ArgAction::SetFalse)]
     reading: bool,
+    /// Optimizer steps of the reading stage, trained on the reading drills alone before the
+    /// full mix (0: none). Copying appears suddenly once drills are dense, after some 8,000 of
+    /// them, and never did in 1,000 steps of the full mix (docs/TRAINING.md, "Reading").
+    #[arg(long, default_value_t = 500)]
+    reading_steps: u64,
     /// Passes over the training trajectories: two take the 3m preset about 70 minutes on two
     /// cores, well within one working session.
     #[arg(long, default_value_t = 2)]
@@ -98,6 +103,7 @@ impl SftArgs {
             grounding: true,
             rename: true,
             reading: true,
+            reading_steps: 4,
             epochs: 1,
             steps: Some(16),
             lr: 3e-3,
@@ -240,11 +246,14 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
     let data = work.join("data");
     let data_val = work.join("data-validation");
     let run_dir = work.join("run");
+    let reading_dir = work.join("run-reading");
     stage(&work, "export", "", || {
-        // A run trained on the data this replaces is of no use, finished or not.
-        if run_dir.exists() {
-            std::fs::remove_dir_all(&run_dir)
-                .with_context(|| format!("cannot remove {}", run_dir.display()))?;
+        // Runs trained on the data this replaces are of no use, finished or not.
+        for dir in [&reading_dir, &run_dir] {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir)
+                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+            }
         }
         for (from, out) in [(&synth, &data), (&synth_val, &data_val)] {
             process::run(
@@ -260,21 +269,20 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
         Ok(())
     })?;
 
-    // The trainer resumes on its own: no stamp, it runs until its own summary exists.
-    let model = run_dir.join("final");
-    if !run_dir.join("summary.json").exists() {
+    // The trainer resumes on its own: no stamp, each run goes on until its own summary exists.
+    let trainer = |start: &Path, out: &Path| {
         let mut train = Command::new(&python);
         train
             .arg(scripts.join("sft.py"))
             .arg("train")
             .arg("--model")
-            .arg(&init)
+            .arg(start)
             .arg("--data")
             .arg(&data)
             .arg("--val")
             .arg(&data_val)
             .arg("--out")
-            .arg(&run_dir)
+            .arg(out)
             .args([
                 "--lr",
                 &args.lr.to_string(),
@@ -283,6 +291,24 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
                 "--log-every",
                 &args.log_every.to_string(),
             ]);
+        train
+    };
+    let start = if args.reading && args.reading_steps > 0 {
+        if !reading_dir.join("summary.json").exists() {
+            process::run(trainer(&init, &reading_dir).args([
+                "--behaviour",
+                "reading", // gog_train::reading::BEHAVIOUR
+                "--steps",
+                &args.reading_steps.to_string(),
+            ]))?;
+        }
+        reading_dir.join("final")
+    } else {
+        init.clone()
+    };
+    let model = run_dir.join("final");
+    if !run_dir.join("summary.json").exists() {
+        let mut train = trainer(&start, &run_dir);
         match args.steps {
             Some(steps) => train.args(["--steps", &steps.to_string()]),
             None => train.args(["--epochs", &args.epochs.to_string()]),
