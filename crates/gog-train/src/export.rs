@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::Path;
 
-use gog_agent::conversation::{Conversation, Part, Role};
+use gog_agent::conversation::{Conversation, Message, Part, Role};
 use gog_scenes::Record;
 use gog_vlm::ModelFiles;
 use gog_vlm::chat_template::{ContentPart, MessageContent};
@@ -77,13 +77,7 @@ pub fn tokenize(
     let ids = prompter
         .ids(&chat, &shown, false)
         .map_err(|e| e.to_string())?;
-    let assistant: Vec<usize> = conversation
-        .messages
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.role == Role::Assistant)
-        .map(|(i, _)| i)
-        .collect();
+    let assistant = assistant_turns(&conversation.messages);
     let mut turns = Vec::with_capacity(assistant.len());
     for &at in &assistant {
         let images_before: usize = chat[..at]
@@ -115,14 +109,7 @@ pub fn tokenize(
             .tokenizer()
             .decode(&ids[start..end])
             .map_err(|e| e.to_string())?;
-        let said: String = conversation.messages[at]
-            .parts
-            .iter()
-            .filter_map(|p| match p {
-                Part::Text { text } => Some(text.as_str()),
-                Part::Image { .. } => None,
-            })
-            .collect();
+        let said = text_of(&conversation.messages[at]);
         if written != said {
             return Err(format!(
                 "turn {at}: its tokens decode to {written:?}, not to what was said ({said:?})"
@@ -131,6 +118,28 @@ pub fn tokenize(
         turns.push([start, end + 1]);
     }
     Ok(Tokenized { ids, turns })
+}
+
+/// The indices of the assistant messages of `messages`.
+pub fn assistant_turns(messages: &[Message]) -> Vec<usize> {
+    messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.role == Role::Assistant)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// What `message` says: its text parts, joined.
+pub fn text_of(message: &Message) -> String {
+    message
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Text { text } => Some(text.as_str()),
+            Part::Image { .. } => None,
+        })
+        .collect()
 }
 
 /// A scene's image as the trainer gets it.

@@ -11,10 +11,11 @@
 //! trajectory's length (no image tokens, nothing after the reading turn). What the first turn
 //! did is shown, never learned: without the picture it could not be decided.
 
-use gog_agent::conversation::{Message, Part, Role};
+use gog_agent::conversation::Part;
 use gog_scenes::Record;
 use rand::Rng;
 
+use crate::export::{assistant_turns, text_of};
 use crate::synthesize::Trajectory;
 
 /// The behaviour label of a drill.
@@ -29,13 +30,7 @@ pub const DRILL_SHARE: f64 = 0.6;
 /// and is learned. A second turn that crops again is no drill: where to crop is decided by the
 /// picture, which a drill does not show.
 pub fn drill(trajectory: &Trajectory, record: &Record, rng: &mut impl Rng) -> Option<Trajectory> {
-    let assistant: Vec<usize> = trajectory
-        .messages
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.role == Role::Assistant)
-        .map(|(i, _)| i)
-        .collect();
+    let assistant = assistant_turns(&trajectory.messages);
     // The second assistant turn answers the first tool response.
     let (&reading, &learned) = assistant.get(1).zip(trajectory.learn.get(1))?;
     if !learned || text_of(&trajectory.messages[reading]).contains(IMAGE_SEARCH) {
@@ -62,14 +57,3 @@ pub fn drill(trajectory: &Trajectory, record: &Record, rng: &mut impl Rng) -> Op
 
 /// The name of the tool a drill's reading turn may not call.
 const IMAGE_SEARCH: &str = "\"image_search\"";
-
-fn text_of(message: &Message) -> String {
-    message
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Text { text } => Some(text.as_str()),
-            Part::Image { .. } => None,
-        })
-        .collect()
-}
