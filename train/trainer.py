@@ -459,10 +459,16 @@ class Run:
             f"{self.counts['vision']:,} vision); {self.total} steps, {self.warmup} warm-up; {self.env.describe()}"
         )
 
-    def _collator(self, directory: Path) -> Collator:
+    def _collator(self, directory: Path, copies: bool = False) -> Collator:
+        """With `copies`, batches mark the tokens that copy a tool response: validation reports
+        them; training has no use for them."""
         ids = self.model_dir.ids
         return Collator(
-            directory, ImageProcessor(self.model_dir.processor), ids.endoftext, ids.image_pad, ids.tool_response
+            directory,
+            ImageProcessor(self.model_dir.processor),
+            ids.endoftext,
+            ids.image_pad,
+            ids.tool_response if copies else None,
         )
 
     def elapsed(self) -> float:
@@ -494,7 +500,7 @@ class Run:
     def validate(self) -> None:
         if not self.val_data:
             return
-        collator = self._collator(self.args.val)
+        collator = self._collator(self.args.val, copies=True)
 
         def loader() -> Iterator[Batch]:
             return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
