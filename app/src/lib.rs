@@ -4,6 +4,7 @@
 //! per thing shown; the browser-facing helpers ([`webgpu`], [`proxy`], [`image_input`],
 //! [`gallery`]) hold the logic so that tests can reach it without a page.
 
+mod app;
 pub mod components;
 pub mod gallery;
 pub mod http;
@@ -15,4 +16,4 @@ pub mod proxy;
 pub mod share;
 pub mod webgpu;
 
-pub use components::App;
+pub use app::App;

@@ -2,7 +2,7 @@
 //! question's image travels beside it as a transferred `ArrayBuffer`, so it is never copied
 //! into JSON.
 
-use gog_agent::trace::Mode;
+use gog_agent::Mode;
 use gog_agent::{ModelInfo, Trace};
 use serde::{Deserialize, Serialize};
 

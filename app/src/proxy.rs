@@ -1,6 +1,6 @@
 //! Talking to the search proxy: where it is, and whether it answers.
 
-use serde::Deserialize;
+use gog_types::wire::{ErrorBody, HealthReport, SharedTrace};
 
 /// Where the proxy is when nothing else says: the local `wrangler dev` of `cargo xtask demo`,
 /// unless the build sets `GOG_PROXY_URL`.
@@ -8,15 +8,6 @@ pub const DEFAULT_PROXY_URL: &str = match option_env!("GOG_PROXY_URL") {
     Some(url) => url,
     None => "http://127.0.0.1:8787",
 };
-
-/// The proxy's `GET /v1/health` answer, read leniently so newer proxies stay readable.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct HealthReport {
-    pub status: String,
-    pub version: String,
-    #[serde(default)]
-    pub backends: Vec<String>,
-}
 
 /// Why the proxy could not be asked, or what it said instead of "ok".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,18 +59,12 @@ async fn body_text(url: &str, response: gloo_net::http::Response) -> Result<Stri
     if response.ok() {
         return Ok(text);
     }
-    let message = error_message(text.as_bytes()).unwrap_or(text);
+    let message = ErrorBody::message_of(text.as_bytes()).unwrap_or(text);
     Err(ProxyError::Status {
         url: url.to_owned(),
         status,
         message,
     })
-}
-
-/// The message of the proxy's error body (`{"error": {"code", "message"}}`, docs/API.md).
-pub fn error_message(body: &[u8]) -> Option<String> {
-    let body: serde_json::Value = serde_json::from_slice(body).ok()?;
-    body["error"]["message"].as_str().map(str::to_owned)
 }
 
 fn unreachable(url: &str, err: &gloo_net::Error) -> ProxyError {
@@ -101,11 +86,7 @@ pub async fn share_trace(base: &str, canonical_json: String) -> Result<String, P
         .await
         .map_err(|err| unreachable(&url, &err))?;
     let text = body_text(&url, response).await?;
-    #[derive(Deserialize)]
-    struct Stored {
-        id: String,
-    }
-    serde_json::from_str::<Stored>(&text)
+    serde_json::from_str::<SharedTrace>(&text)
         .map(|stored| stored.id)
         .map_err(|err| ProxyError::Unreadable {
             url,

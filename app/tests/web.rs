@@ -169,7 +169,7 @@ fn the_trace_view_draws_a_glance_and_numbered_gazes_where_they_were_searched() {
 #[wasm_bindgen_test]
 fn result_text_from_the_web_is_shown_as_text_and_never_as_markup_or_a_script_link() {
     use gog_app::components::TextResultCard;
-    use gog_search::backend::TextResult;
+    use gog_types::TextResult;
     use wasm_bindgen::JsCast;
     let document = web_sys::window()
         .and_then(|w| w.document())

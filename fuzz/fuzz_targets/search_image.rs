@@ -3,8 +3,8 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
-    if let Ok(picture) = gog_search::image::decode(bytes) {
-        let header = gog_search::image::inspect(bytes).expect("a decoded image has a header");
+    if let Ok(picture) = gog_types::image::decode(bytes) {
+        let header = gog_types::image::inspect(bytes).expect("a decoded image has a header");
         assert_eq!(picture.dimensions(), (header.width, header.height));
         let _ = gog_search::image::Prepared::new(&picture).describe_whole();
     }

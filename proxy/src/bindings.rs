@@ -4,9 +4,9 @@
 use std::cell::OnceCell;
 
 use gog_proxy_core::backend::{AnyBackend, LiveBackend};
-use gog_proxy_core::search_api::SearchMode;
 use gog_proxy_core::store::{Store, StoreError};
 use gog_proxy_core::{ApiError, Bindings, ErrorCode, ProxyConfig};
+use gog_types::wire::SearchMode;
 use worker::{Bucket, Env, RateLimiter, kv::KvStore};
 
 use crate::corpus;

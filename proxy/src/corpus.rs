@@ -53,7 +53,7 @@ pub async fn offline_backend(env: &Env) -> Result<Rc<OfflineBackend>, ApiError> 
     let bundle = Bundle::load(&manifest_bytes, |name| {
         files
             .remove(name)
-            .ok_or_else(|| gog_search::SearchError::Bundle(format!("{name} was not fetched")))
+            .ok_or_else(|| gog_types::SearchError::Bundle(format!("{name} was not fetched")))
     })
     .map_err(|err| unavailable(err.to_string()))?;
     let backend = Rc::new(OfflineBackend::new(bundle));

@@ -12,6 +12,7 @@ mod bench_browser;
 mod corpus;
 mod demo;
 mod eval;
+mod layers;
 mod paths;
 mod process;
 mod reference;

@@ -1,3 +1,5 @@
+//! The image a person asks about: dropped, pasted or picked, checked, and previewed.
+
 use crate::image_input::{self, ImageFacts};
 use leptos::{ev, prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;

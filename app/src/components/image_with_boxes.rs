@@ -1,3 +1,5 @@
+//! The image with the regions a run searched drawn over it, in original pixels.
+
 use gog_agent::trace::{SearchRequest, Step};
 use gog_agent::{PixelBox, Trace};
 use leptos::prelude::*;

@@ -1,3 +1,5 @@
+//! The page's heading: the product's name and what it does.
+
 use leptos::prelude::*;
 
 /// The product's name and what it does, in one line.

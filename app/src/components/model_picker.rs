@@ -1,3 +1,5 @@
+//! Which model runs (the shipped package or one loaded by URL), its facts, download and warm-up.
+
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::messages::{DevicePreference, DeviceReport};

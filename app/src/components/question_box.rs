@@ -1,3 +1,5 @@
+//! The question: example questions, the box, Ask and Stop.
+
 use super::PickedImage;
 use leptos::{ev, prelude::*};
 

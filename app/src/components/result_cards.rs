@@ -1,4 +1,6 @@
-use gog_search::backend::{ImageResult, Page, TextResult};
+//! Search results as cards: image and text results and read pages, shown as text, never markup.
+
+use gog_types::{ImageResult, Page, TextResult};
 use leptos::prelude::*;
 
 /// An address safe to link to: only http(s). Result text and URLs come from the web, so nothing

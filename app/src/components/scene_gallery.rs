@@ -1,3 +1,5 @@
+//! The gallery of GoG-Offline scenes to try.
+
 use super::PickedImage;
 use crate::gallery::{self, GalleryScene};
 use leptos::{prelude::*, task::spawn_local};

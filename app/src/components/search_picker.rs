@@ -1,4 +1,6 @@
-use gog_agent::trace::Mode;
+//! Where searches go (the offline corpus or the proxy) and the run's settings.
+
+use gog_agent::Mode;
 use leptos::prelude::*;
 
 use crate::messages::{RunSettings, SearchChoice};

@@ -1,3 +1,5 @@
+//! Sharing a finished run: a link, a JSON file out and in, and a re-run.
+
 use gog_agent::Trace;
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;

@@ -1,5 +1,8 @@
-use crate::proxy::{self, HealthReport};
+//! What a run needs, shown before it starts: the WebGPU adapter and the search proxy's health.
+
+use crate::proxy;
 use crate::webgpu::{self, WebGpuStatus, format_bytes};
+use gog_types::wire::HealthReport;
 use leptos::prelude::*;
 
 /// Whether the two things a run needs are there: a GPU for the model and the search proxy.

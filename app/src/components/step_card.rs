@@ -1,3 +1,5 @@
+//! One step of a run as a card: what it did, its search and results, and its speed.
+
 use gog_agent::Action;
 use gog_agent::trace::{Actor, SearchRecord, SearchRequest, SearchResults, Step};
 use leptos::prelude::*;

@@ -1,5 +1,8 @@
+//! A run, live or recorded: the image with its regions, the steps, the answer and what it cost.
+
+use gog_agent::Mode;
 use gog_agent::Trace;
-use gog_agent::trace::{Mode, Outcome, SearchResults, StopReason};
+use gog_agent::trace::{Outcome, SearchResults, StopReason};
 use leptos::prelude::*;
 
 use super::image_with_boxes::ImageWithBoxes;

@@ -2,7 +2,8 @@
 //! Storage, so later visits search with no network at all), checked and indexed.
 
 use gog_search::bundle::{LOADED_FILES, Manifest};
-use gog_search::{Bundle, OfflineBackend, SearchError};
+use gog_search::{Bundle, OfflineBackend};
+use gog_types::SearchError;
 use std::collections::HashMap;
 
 use super::fetch::{self, ContentCache};

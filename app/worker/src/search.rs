@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use gog_agent::replay::RecordedBackend;
-use gog_search::backend::{ImageResult, Page, Paged, TextResult};
-use gog_search::{OfflineBackend, SearchBackend, SearchError};
+use gog_search::OfflineBackend;
+use gog_types::wire::{ErrorBody, ReadRequest, SearchReply, TextRequest};
+use gog_types::{ImageResult, Page, Paged, SearchBackend, SearchError, TextResult};
 use js_sys::Uint8Array;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,7 +23,7 @@ pub enum RunSearch {
     Recorded(RecordedBackend),
 }
 
-gog_search::delegate_search_backend!(impl[] RunSearch { Offline, Proxy, Recorded });
+gog_types::delegate_search_backend!(impl[] RunSearch { Offline, Proxy, Recorded });
 
 /// The search proxy (`docs/API.md`). It reads only pages it returned, each with the signed
 /// token that came with the result, so the tokens of every result so far are kept by page.
@@ -31,19 +32,6 @@ pub struct ProxySearch {
     base: String,
     name: String,
     tokens: RefCell<HashMap<String, String>>,
-}
-
-/// A search reply: the results with their read tokens.
-#[derive(Deserialize)]
-struct SearchReply<T> {
-    results: Vec<Tokened<T>>,
-}
-
-#[derive(Deserialize)]
-struct Tokened<T> {
-    #[serde(flatten)]
-    result: T,
-    token: String,
 }
 
 impl ProxySearch {
@@ -83,8 +71,8 @@ impl ProxySearch {
         if response.ok() {
             Ok(bytes)
         } else {
-            let message = gog_app::proxy::error_message(&bytes)
-                .unwrap_or_else(|| "no reason given".to_owned());
+            let message =
+                ErrorBody::message_of(&bytes).unwrap_or_else(|| "no reason given".to_owned());
             Err(unavailable(format!(
                 "HTTP {}: {message}",
                 response.status()
@@ -125,7 +113,11 @@ impl SearchBackend for ProxySearch {
     }
 
     async fn search_text(&self, query: &str, k: usize) -> Result<Vec<TextResult>, SearchError> {
-        let body = serde_json::json!({ "query": query, "k": k }).to_string();
+        let body = serde_json::to_string(&TextRequest {
+            query: query.to_owned(),
+            k,
+        })
+        .map_err(|e| SearchError::Unavailable(e.to_string()))?;
         let bytes = self
             .post("/v1/search/text", &JsValue::from_str(&body), true)
             .await?;
@@ -136,7 +128,8 @@ impl SearchBackend for ProxySearch {
         let token = self.tokens.borrow().get(page).cloned().ok_or_else(|| {
             SearchError::Unavailable(format!("{page} was not among this proxy's results"))
         })?;
-        let body = serde_json::json!({ "token": token }).to_string();
+        let body = serde_json::to_string(&ReadRequest { token })
+            .map_err(|e| SearchError::Unavailable(e.to_string()))?;
         let bytes = self
             .post("/v1/read", &JsValue::from_str(&body), true)
             .await?;

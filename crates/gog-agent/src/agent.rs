@@ -5,78 +5,20 @@
 //! turn it can correct and recorded in the trace; nothing panics and nothing is dropped.
 
 use base64::Engine as _;
-use gog_search::SearchBackend;
-use gog_search::backend::{ImageResult, TextResult};
+use gog_types::SearchBackend;
 use image::RgbImage;
-use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use crate::boxes::{self, CropRules};
 use crate::conversation::{Conversation, Message, Part, Role};
 use crate::policy::{Policy, Replying, SamplingParams};
 use crate::prompts::Prompts;
-use crate::protocol::{self, Action, IMAGE_SEARCH, READ, TEXT_SEARCH};
+use crate::protocol;
+use crate::settings::{AgentConfig, Budgets, Mode};
+use crate::tools::{self, image_search};
 use crate::trace::{
-    Actor, Budgets, InputImage, Mode, Outcome, SearchRecord, SearchRequest, SearchResults,
-    Settings, Step, StopReason, TRACE_VERSION, Trace, TraceSink,
+    Actor, InputImage, Outcome, SearchRecord, Step, StopReason, TRACE_VERSION, Trace, TraceSink,
 };
-
-/// The most characters of a page shown to the model after `read`.
-pub const PAGE_CHARS: usize = 4000;
-
-/// How a run is allowed to go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgentConfig {
-    pub mode: Mode,
-    /// Model turns at most (the full-search baseline's harness step does not count).
-    pub max_turns: u32,
-    /// Tool uses allowed in `gog` mode; the baselines fix their own.
-    pub budgets: Budgets,
-    pub results_per_search: usize,
-    pub crop: CropRules,
-    /// Show image results' thumbnails to the model as pictures (for models trained on them).
-    pub show_thumbnails: bool,
-    /// Keep the question's image bytes in the trace (otherwise only its hash and size).
-    pub keep_image: bool,
-}
-
-impl Default for AgentConfig {
-    fn default() -> Self {
-        AgentConfig {
-            mode: Mode::Gog,
-            max_turns: 6,
-            budgets: Budgets {
-                image_search: 4,
-                text_search: 4,
-                read: 2,
-            },
-            results_per_search: 5,
-            crop: CropRules::default(),
-            show_thumbnails: false,
-            keep_image: true,
-        }
-    }
-}
-
-impl AgentConfig {
-    /// The budgets the mode allows.
-    fn budgets(&self) -> Budgets {
-        match self.mode {
-            Mode::Gog => self.budgets,
-            Mode::Direct => Budgets {
-                image_search: 0,
-                text_search: 0,
-                read: 0,
-            },
-            // The harness glances first; the model then gets one text search.
-            Mode::FullSearch => Budgets {
-                image_search: 0,
-                text_search: 1,
-                read: 0,
-            },
-        }
-    }
-}
+use crate::turn::Action;
 
 /// What a run reports as it goes.
 #[derive(Debug)]
@@ -101,14 +43,6 @@ pub struct Question<'a> {
     pub image: &'a [u8],
 }
 
-/// The tools' uses so far.
-#[derive(Debug, Default)]
-struct Used {
-    image_search: u32,
-    text_search: u32,
-    read: u32,
-}
-
 /// The agent: its prompts, how it may act, and how its model samples.
 #[derive(Debug, Clone)]
 pub struct Agent {
@@ -129,7 +63,7 @@ impl Agent {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Trace {
         let (prompts, config, sampling) = (&self.prompts, &self.config, &self.sampling);
-        let decoded = gog_search::image::decode(question.image);
+        let decoded = gog_types::image::decode(question.image);
         let size = decoded.as_ref().map_or((0, 0), RgbImage::dimensions);
         let convention = policy.box_convention(size);
         let mut trace = Trace {
@@ -137,19 +71,10 @@ impl Agent {
             id: String::new(),
             model: policy.info(),
             sampling: *sampling,
-            settings: Settings {
-                mode: config.mode,
-                max_turns: config.max_turns,
-                budgets: config.budgets(),
-                results_per_search: config.results_per_search,
-                show_thumbnails: config.show_thumbnails,
-                crop: config.crop,
-                box_convention: convention,
-                prompts_sha256: prompts.sha256(),
-            },
+            settings: config.settings(convention, prompts.sha256()),
             question: question.text.to_string(),
             image: InputImage {
-                sha256: gog_search::bundle::sha256_hex(question.image),
+                sha256: gog_types::sha256_hex(question.image),
                 width: size.0,
                 height: size.1,
                 base64: config
@@ -179,7 +104,7 @@ impl Agent {
                     },
                     trace: &mut trace,
                     sink,
-                    used: Used::default(),
+                    used: Budgets::default(),
                     last_pages: Vec::new(),
                 };
                 run.go(on_event).await
@@ -204,17 +129,13 @@ struct Run<'r, P, B> {
     conversation: Conversation,
     trace: &'r mut Trace,
     sink: &'r mut dyn TraceSink,
-    used: Used,
+    /// The tools' uses so far.
+    used: Budgets,
     /// Pages of the latest search's results, which `read` numbers from 1.
     last_pages: Vec<String>,
 }
 
 impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
-    /// The question's image, decoded.
-    fn image(&self) -> &RgbImage {
-        &self.conversation.images[0]
-    }
-
     async fn go(&mut self, on_event: &mut dyn FnMut(Event<'_>)) -> Outcome {
         let system = match self.config.mode {
             Mode::Gog => {
@@ -251,7 +172,7 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
             };
             let raw = format!(
                 "<tool_call>{}</tool_call>",
-                serde_json::json!({"name": IMAGE_SEARCH, "arguments": {}})
+                serde_json::json!({"name": image_search::NAME, "arguments": {}})
             );
             let mut step = self.new_step(Actor::Harness, raw);
             step.action = Some(glance.clone());
@@ -353,20 +274,16 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
 
     /// Runs a tool call and answers it, or tells the model why it cannot be run.
     async fn act(&mut self, step: &mut Step, action: &Action) {
-        let budgets = self.trace.settings.budgets;
-        let (tool, allowed) = match action {
-            Action::ImageSearch { .. } => (IMAGE_SEARCH, budgets.image_search),
-            Action::TextSearch { .. } => (TEXT_SEARCH, budgets.text_search),
-            Action::Read { .. } => (READ, budgets.read),
-            Action::Answer { .. } => return,
+        let mut budgets = self.trace.settings.budgets;
+        let (Some(tool), Some(&mut allowed)) =
+            (tools::name(action), tools::uses(&mut budgets, action))
+        else {
+            return;
         };
         // The harness's glance is the baseline's own; it is not the model's to spend.
-        if step.actor == Actor::Model {
-            let used = match action {
-                Action::ImageSearch { .. } => &mut self.used.image_search,
-                Action::TextSearch { .. } => &mut self.used.text_search,
-                _ => &mut self.used.read,
-            };
+        if step.actor == Actor::Model
+            && let Some(used) = tools::uses(&mut self.used, action)
+        {
             if *used >= allowed {
                 let error = if allowed == 0 {
                     format!("{tool} is not available in this mode; answer or use another tool")
@@ -380,118 +297,33 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
             }
             *used += 1;
         }
-        let k = self.config.results_per_search;
         let provider = self.backend.name().to_string();
         let started = Instant::now();
-        let (request, results, shown) = match action {
-            Action::ImageSearch { bbox_2d, label } => {
-                let (crop, bytes) = match bbox_2d {
-                    None => (None, self.original.to_vec()),
-                    Some(bbox) => {
-                        let pixels = match boxes::to_original(
-                            *bbox,
-                            self.trace.settings.box_convention,
-                            self.image().dimensions(),
-                            self.config.crop,
-                        ) {
-                            Ok(pixels) => pixels,
-                            Err(e) => {
-                                self.tell_error(step, e.to_string());
-                                return;
-                            }
-                        };
-                        (
-                            Some(pixels),
-                            gog_search::image::encode_png(&crop_of(self.image(), pixels)),
-                        )
-                    }
-                };
-                let request = SearchRequest::Image {
-                    crop,
-                    sha256: gog_search::bundle::sha256_hex(&bytes),
-                };
-                let heading = match (crop, label) {
-                    (None, _) => "Image search of the whole image:".to_string(),
-                    (Some(c), Some(label)) => format!(
-                        "Image search of the region [{}, {}, {}, {}] ({label}):",
-                        c.x1, c.y1, c.x2, c.y2
-                    ),
-                    (Some(c), None) => format!(
-                        "Image search of the region [{}, {}, {}, {}]:",
-                        c.x1, c.y1, c.x2, c.y2
-                    ),
-                };
-                match self.backend.search_image(&bytes, k).await {
-                    Ok(found) => {
-                        self.last_pages = found.iter().map(|r| r.page.clone()).collect();
-                        let shown = self.image_results(&heading, &found);
-                        (request, SearchResults::Images(found), shown)
-                    }
-                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
-                }
+        let context = tools::Context {
+            backend: self.backend,
+            prompts: self.prompts,
+            config: self.config,
+            settings: &self.trace.settings,
+            original: self.original,
+            conversation: &mut self.conversation,
+            last_pages: &mut self.last_pages,
+        };
+        let ran = match tools::run(context, action).await {
+            None => return,
+            Some(Err(error)) => {
+                self.tell_error(step, error);
+                return;
             }
-            Action::TextSearch { query } => {
-                let request = SearchRequest::Text {
-                    query: query.clone(),
-                };
-                match self.backend.search_text(query, k).await {
-                    Ok(found) => {
-                        self.last_pages = found.iter().map(|r| r.page.clone()).collect();
-                        let shown = self.text_results(query, &found);
-                        (request, SearchResults::Texts(found), shown)
-                    }
-                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
-                }
-            }
-            Action::Read { result } => {
-                let Some(page) = usize::try_from(*result)
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| self.last_pages.get(i))
-                    .cloned()
-                else {
-                    let error = if self.last_pages.is_empty() {
-                        "there are no search results to read yet; search first".to_string()
-                    } else {
-                        format!(
-                            "the latest search has results 1 to {}, not {result}",
-                            self.last_pages.len()
-                        )
-                    };
-                    self.tell_error(step, error);
-                    return;
-                };
-                let request = SearchRequest::Read {
-                    result: *result,
-                    page: page.clone(),
-                };
-                match self.backend.read(&page).await {
-                    Ok(found) => {
-                        let text: String = found.text.chars().take(PAGE_CHARS).collect();
-                        let shown = vec![Part::Text {
-                            text: format!("Page {result}: {}\n{text}", found.title),
-                        }];
-                        (request, SearchResults::Page(found), shown)
-                    }
-                    Err(e) => (request, SearchResults::Failed(e.to_string()), Vec::new()),
-                }
-            }
-            Action::Answer { .. } => return,
+            Some(Ok(ran)) => ran,
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1e3;
-        let shown = match &results {
-            SearchResults::Failed(error) => vec![Part::Text {
-                text: format!("The search failed: {error}"),
-            }],
-            _ => shown,
-        };
-        self.answer_tool(shown);
+        self.answer_tool(ran.shown);
         step.search = Some(SearchRecord {
-            request,
+            request: ran.request,
             provider,
             cache: None,
             latency_ms,
-            results,
+            results: ran.results,
         });
     }
 
@@ -522,61 +354,6 @@ impl<P: Policy, B: SearchBackend> Run<'_, P, B> {
             parts: merge_text(parts),
         });
     }
-
-    fn image_results(&mut self, heading: &str, found: &[ImageResult]) -> Vec<Part> {
-        let mut parts = vec![Part::Text {
-            text: format!("{heading}\n"),
-        }];
-        if found.is_empty() {
-            parts.push(Part::Text {
-                text: "No results.\n".into(),
-            });
-        }
-        for (i, result) in found.iter().enumerate() {
-            let line = self.prompts.fill(
-                "image_result.txt",
-                &[
-                    ("rank", &(i + 1).to_string()),
-                    ("title", &result.title),
-                    ("similarity", &format!("{:.2}", result.score)),
-                    ("source", &result.source),
-                ],
-            );
-            parts.push(Part::Text {
-                text: one_entry(&line),
-            });
-            if self.config.show_thumbnails
-                && let Some(picture) = result.thumbnail.as_deref().and_then(thumbnail)
-            {
-                parts.push(self.conversation.add_image(picture));
-            }
-        }
-        parts
-    }
-
-    fn text_results(&self, query: &str, found: &[TextResult]) -> Vec<Part> {
-        let mut text = format!("Text search for \"{query}\":\n");
-        if found.is_empty() {
-            text.push_str("No results.\n");
-        }
-        for (i, result) in found.iter().enumerate() {
-            let entry = self.prompts.fill(
-                "text_result.txt",
-                &[
-                    ("rank", &(i + 1).to_string()),
-                    ("title", &result.title),
-                    ("snippet", &result.snippet),
-                ],
-            );
-            text.push_str(&one_entry(&entry));
-        }
-        vec![Part::Text { text }]
-    }
-}
-
-/// A filled result template as one entry of a list: it ends with exactly one line break.
-fn one_entry(filled: &str) -> String {
-    format!("{}\n", filled.trim_end_matches('\n'))
 }
 
 /// Adjacent text parts joined, empty ones dropped.
@@ -590,18 +367,4 @@ fn merge_text(parts: Vec<Part>) -> Vec<Part> {
         }
     }
     merged
-}
-
-/// A `data:` URL's picture.
-fn thumbnail(url: &str) -> Option<RgbImage> {
-    let (_, data) = url.split_once(";base64,")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .ok()?;
-    gog_search::image::decode(&bytes).ok()
-}
-
-fn crop_of(image: &RgbImage, pixels: boxes::PixelBox) -> RgbImage {
-    image::imageops::crop_imm(image, pixels.x1, pixels.y1, pixels.width(), pixels.height())
-        .to_image()
 }

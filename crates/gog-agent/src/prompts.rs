@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::boxes::BoxConvention;
 
 /// The model families the agent can drive, by how they are prompted.
+///
+/// Not `gog_vlm::qwen_vl::Family`, the architecture the runtime builds: several prompt families
+/// can share one architecture (GoG-Tiny is a Qwen3-VL), and the agent knows nothing of the
+/// runtime. `gog-vlm-policy` maps a checkpoint's architecture and `gog_prompt_family` to this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
@@ -205,7 +209,7 @@ impl Prompts {
     /// The SHA-256 of the files as canonical JSON (a map sorted by name): what a trace records.
     pub fn sha256(&self) -> String {
         let json = serde_json::to_vec(&self.files).expect("prompt files are strings");
-        gog_search::bundle::sha256_hex(&json)
+        gog_types::sha256_hex(&json)
     }
 
     /// File `name` with its placeholders filled in one pass, so a value that itself looks like

@@ -8,17 +8,15 @@
 //! refusal is a [`ProtocolError`] whose message is written for the model, which sees it as the
 //! tool's response and can correct its next turn.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+use crate::tools;
+use crate::turn::{Action, ProtocolError, Turn};
 
 /// The tags a turn is written with.
 pub const THINK: Tag = Tag("think");
 pub const TOOL_CALL: Tag = Tag("tool_call");
 pub const ANSWER: Tag = Tag("answer");
-
-/// Tool names as the model calls them.
-pub const IMAGE_SEARCH: &str = "image_search";
-pub const TEXT_SEARCH: &str = "text_search";
-pub const READ: &str = "read";
 
 /// An XML-like tag of the protocol, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,88 +32,12 @@ impl Tag {
     }
 }
 
-/// What a turn asks the agent to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum Action {
-    /// Reverse image search: of the whole image (a glance) when `bbox_2d` is absent, of the
-    /// region it bounds (a gaze) when present, in the model family's coordinates.
-    ImageSearch {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        bbox_2d: Option<[f64; 4]>,
-        /// What the model says the region shows.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label: Option<String>,
-    },
-    TextSearch {
-        query: String,
-    },
-    /// The page behind result number `result` (from 1) of the latest search.
-    Read {
-        result: u32,
-    },
-    Answer {
-        text: String,
-    },
-}
-
-/// A parsed turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    /// The reasoning inside `<think>`, if the model wrote any.
-    pub think: Option<String>,
-    pub action: Action,
-}
-
-/// Why a turn could not be acted on; the message is shown to the model.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProtocolError {
-    #[error("the turn has neither a <tool_call> nor an <answer>; end every turn with exactly one")]
-    NoAction,
-    #[error(
-        "the turn has {0} actions; give exactly one <tool_call> or one <answer>, then wait for the result"
-    )]
-    SeveralActions(usize),
-    #[error("<{0}> is opened but never closed with </{0}>")]
-    Unclosed(&'static str),
-    #[error("the turn goes on after </{0}>; end it there")]
-    TextAfterAction(&'static str),
-    #[error(
-        "the tool call is not a JSON object {{\"name\": …, \"arguments\": {{…}}}} and nothing else: {0}"
-    )]
-    MalformedCall(String),
-    #[error("there is no tool {0:?}; the tools are image_search, text_search and read")]
-    UnknownTool(String),
-    #[error("{tool}: {reason}")]
-    BadArguments { tool: &'static str, reason: String },
-    #[error("the answer is empty; write the answer between <answer> and </answer>")]
-    EmptyAnswer,
-}
-
 /// The JSON inside `<tool_call>`.
 #[derive(Debug, Deserialize)]
 struct RawCall {
     name: String,
     #[serde(default)]
     arguments: serde_json::Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct ImageSearchArgs {
-    #[serde(default)]
-    bbox_2d: Option<Vec<f64>>,
-    #[serde(default)]
-    label: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TextSearchArgs {
-    query: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ReadArgs {
-    result: u32,
 }
 
 /// Parses one assistant turn (special tokens already removed).
@@ -173,66 +95,7 @@ fn tool_call(json: &str) -> Result<Action, ProtocolError> {
         serde_json::Value::Null => serde_json::Value::Object(Default::default()),
         other => other,
     };
-    match call.name.as_str() {
-        IMAGE_SEARCH => {
-            let args: ImageSearchArgs = arguments_of(IMAGE_SEARCH, arguments)?;
-            let bbox_2d = args
-                .bbox_2d
-                .map(|values| {
-                    <[f64; 4]>::try_from(values.as_slice()).map_err(|_| {
-                        ProtocolError::BadArguments {
-                            tool: IMAGE_SEARCH,
-                            reason: format!(
-                                "bbox_2d must be four numbers [x1, y1, x2, y2], not {}",
-                                values.len()
-                            ),
-                        }
-                    })
-                })
-                .transpose()?;
-            let label = args
-                .label
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty());
-            Ok(Action::ImageSearch { bbox_2d, label })
-        }
-        TEXT_SEARCH => {
-            let args: TextSearchArgs = arguments_of(TEXT_SEARCH, arguments)?;
-            let query = args.query.trim();
-            if query.is_empty() {
-                return Err(ProtocolError::BadArguments {
-                    tool: TEXT_SEARCH,
-                    reason: "the query is empty".into(),
-                });
-            }
-            Ok(Action::TextSearch {
-                query: query.to_string(),
-            })
-        }
-        READ => {
-            let args: ReadArgs = arguments_of(READ, arguments)?;
-            if args.result == 0 {
-                return Err(ProtocolError::BadArguments {
-                    tool: READ,
-                    reason: "results are numbered from 1".into(),
-                });
-            }
-            Ok(Action::Read {
-                result: args.result,
-            })
-        }
-        other => Err(ProtocolError::UnknownTool(other.to_string())),
-    }
-}
-
-fn arguments_of<T: serde::de::DeserializeOwned>(
-    tool: &'static str,
-    arguments: serde_json::Value,
-) -> Result<T, ProtocolError> {
-    serde_json::from_value(arguments).map_err(|e| ProtocolError::BadArguments {
-        tool,
-        reason: e.to_string(),
-    })
+    tools::parse(&call.name, arguments)
 }
 
 #[cfg(test)]
@@ -351,21 +214,21 @@ mod tests {
             (
                 r#"<tool_call>{"name": "text_search", "arguments": {"query": ""}}</tool_call>"#,
                 ProtocolError::BadArguments {
-                    tool: TEXT_SEARCH,
+                    tool: tools::text_search::NAME,
                     reason: "the query is empty".into(),
                 },
             ),
             (
                 r#"<tool_call>{"name": "read", "arguments": {"result": 0}}</tool_call>"#,
                 ProtocolError::BadArguments {
-                    tool: READ,
+                    tool: tools::read::NAME,
                     reason: "results are numbered from 1".into(),
                 },
             ),
             (
                 r#"<tool_call>{"name": "image_search", "arguments": {"bbox_2d": [1, 2, 3]}}</tool_call>"#,
                 ProtocolError::BadArguments {
-                    tool: IMAGE_SEARCH,
+                    tool: tools::image_search::NAME,
                     reason: "bbox_2d must be four numbers [x1, y1, x2, y2], not 3".into(),
                 },
             ),

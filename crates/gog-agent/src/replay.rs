@@ -4,15 +4,16 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::{SearchBackend, SearchError};
+use gog_types::{ImageResult, Page, TextResult};
+use gog_types::{SearchBackend, SearchError};
 
 use base64::Engine as _;
 
-use crate::agent::{Agent, AgentConfig};
+use crate::agent::Agent;
 use crate::prompts::Prompts;
-use crate::protocol::Action;
+use crate::settings::AgentConfig;
 use crate::trace::{Outcome, SearchRequest, SearchResults, Step, Trace};
+use crate::turn::Action;
 
 /// The most characters of an unparsable turn that [`render`] shows.
 const RAW_SHOWN: usize = 300;
@@ -241,7 +242,7 @@ impl SearchBackend for RecordedBackend {
     }
 
     async fn search_image(&self, image: &[u8], _k: usize) -> Result<Vec<ImageResult>, SearchError> {
-        let sha = gog_search::bundle::sha256_hex(image);
+        let sha = gog_types::sha256_hex(image);
         recorded(self.images.get(&sha), || {
             format!("image search of sha256:{sha}")
         })

@@ -6,52 +6,17 @@
 //! model against the recorded results. Its id is the sha256 of its canonical JSON (keys sorted,
 //! no spaces) with the id left empty, so the same trace always has the same id.
 
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::bundle::sha256_hex;
+use gog_types::sha256_hex;
+use gog_types::{ImageResult, Page, TextResult};
 use serde::{Deserialize, Serialize};
 
-use crate::boxes::{BoxConvention, CropRules, PixelBox};
+use crate::boxes::PixelBox;
 use crate::policy::{ModelInfo, ReplyEnd, SamplingParams};
-use crate::protocol::Action;
+use crate::settings::Settings;
+use crate::turn::Action;
 
 /// The schema's version; readers refuse others.
 pub const TRACE_VERSION: u32 = 1;
-
-/// How the agent was allowed to act.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// The model decides (the paper's method).
-    Gog,
-    /// No tools: answer from the image alone.
-    Direct,
-    /// Always search the whole image, then one text search with the model's query, then answer.
-    FullSearch,
-}
-
-/// Uses allowed per tool in one run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Budgets {
-    pub image_search: u32,
-    pub text_search: u32,
-    pub read: u32,
-}
-
-/// Everything that shaped the run besides the model and its sampling.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    pub mode: Mode,
-    pub max_turns: u32,
-    pub budgets: Budgets,
-    pub results_per_search: usize,
-    /// Whether image results' thumbnails were shown to the model as pictures.
-    pub show_thumbnails: bool,
-    pub crop: CropRules,
-    /// How the model wrote boxes for this image.
-    pub box_convention: BoxConvention,
-    /// sha256 of the prompts used (canonical JSON of the files).
-    pub prompts_sha256: String,
-}
 
 /// The question's image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,14 +182,17 @@ impl Trace {
     /// The canonical JSON: keys sorted, no whitespace.
     pub fn canonical_json(&self) -> String {
         let value = serde_json::to_value(self).expect("a trace is plain data");
-        canonical(&value)
+        gog_types::canonical_json(&value)
     }
 
     /// The content id this trace should carry.
     pub fn content_id(&self) -> String {
         let mut unnamed = serde_json::to_value(self).expect("a trace is plain data");
         unnamed["id"] = serde_json::Value::from("");
-        format!("sha256:{}", sha256_hex(canonical(&unnamed).as_bytes()))
+        format!(
+            "sha256:{}",
+            sha256_hex(gog_types::canonical_json(&unnamed).as_bytes())
+        )
     }
 
     /// Sets `id` to the content id; called whenever the trace is saved.
@@ -306,24 +274,4 @@ fn unknown_part(sent: &serde_json::Value, known: &serde_json::Value, path: &str)
 /// natively, storage in the browser).
 pub trait TraceSink {
     fn save(&mut self, trace: &Trace);
-}
-
-/// JSON with object keys sorted, whatever the map type serde_json was built with.
-pub fn canonical(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{}:{}", serde_json::Value::from(k.as_str()), canonical(v)))
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        serde_json::Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(canonical).collect();
-            format!("[{}]", inner.join(","))
-        }
-        other => other.to_string(),
-    }
 }

@@ -8,21 +8,22 @@
 
 use std::collections::VecDeque;
 
-use gog_agent::agent::{Agent, AgentConfig, Event, Question};
+use gog_agent::agent::{Agent, Event, Question};
 use gog_agent::boxes::{BoxConvention, PixelBox};
 use gog_agent::conversation::Conversation;
 use gog_agent::policy::{
     ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying, SamplingParams,
 };
 use gog_agent::prompts::{Family, Prompts};
+use gog_agent::settings::{AgentConfig, Budgets, Mode};
 use gog_agent::trace::{
-    Actor, Budgets, Mode, Outcome, SearchRequest, SearchResults, StopReason, Trace, TraceError,
-    TraceSink,
+    Actor, Outcome, SearchRequest, SearchResults, StopReason, Trace, TraceError, TraceSink,
 };
-use gog_search::backend::{ImageResult, Page, TextResult};
 use gog_search::corpus::EntityKind;
 use gog_search::fixture::made_up_bundle;
-use gog_search::{Bundle, OfflineBackend, SearchBackend, SearchError};
+use gog_search::{Bundle, OfflineBackend};
+use gog_types::{ImageResult, Page, TextResult};
+use gog_types::{SearchBackend, SearchError};
 use image::{Rgb, RgbImage};
 
 /// Test double for the model: replies with the scripted texts in order, and keeps the
@@ -147,7 +148,7 @@ fn world() -> World {
     ]);
     let pick = |id: &str| {
         let entity = bundle.entities.iter().find(|e| e.id == id).unwrap();
-        let picture = gog_search::image::decode(bundle.thumbnail(entity)).unwrap();
+        let picture = gog_types::image::decode(bundle.thumbnail(entity)).unwrap();
         (picture, entity.page.clone())
     };
     let (left, left_page) = pick("flag:c3");
@@ -162,7 +163,7 @@ fn world() -> World {
         );
         image::imageops::replace(&mut scene, &fitted, i64::from(at.x1), i64::from(at.y1));
     }
-    let png = gog_search::image::encode_png(&scene);
+    let png = gog_types::image::encode_png(&scene);
     World {
         backend: OfflineBackend::new(bundle),
         scene,
@@ -336,14 +337,14 @@ fn every_action_runs_and_a_gaze_searches_exactly_its_crop() {
     // The glance searched the image as given.
     let (crop, sha) = image_request(&trace, 0);
     assert_eq!(crop, None);
-    assert_eq!(sha, gog_search::bundle::sha256_hex(&world.png));
+    assert_eq!(sha, gog_types::sha256_hex(&world.png));
     // The gaze searched the crop of exactly its box, and found the flag.
     let (crop, sha) = image_request(&trace, 1);
     assert_eq!(crop, Some(LEFT));
     let expected = image::imageops::crop_imm(&world.scene, LEFT.x1, LEFT.y1, 128, 96).to_image();
     assert_eq!(
         sha,
-        gog_search::bundle::sha256_hex(&gog_search::image::encode_png(&expected))
+        gog_types::sha256_hex(&gog_types::image::encode_png(&expected))
     );
     assert_eq!(top_page(&trace, 1), world.left_page);
     // Text search, then reading its first result.

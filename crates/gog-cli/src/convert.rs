@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use gog_vlm::ModelFiles;
-use gog_vlm::package::{self, MAX_SHARD_BYTES, PackageWeights};
+use gog_vlm::package::{MAX_SHARD_BYTES, PackageWeights};
 use gog_vlm::qwen_vl::QwenVlConfig;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -42,7 +42,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let files = ModelFiles::read_dir(&args.model)
         .with_context(|| format!("cannot read the model in {}", args.model.display()))?;
     let family = QwenVlConfig::from_json(&files.config)?.family;
-    let package = package::convert(files, args.quant, args.shard_mib * 1024 * 1024)?;
+    let package = gog_vlm::convert::convert(files, args.quant, args.shard_mib * 1024 * 1024)?;
     package.write_dir(&args.out)?;
     println!(
         "wrote {} ({family:?}, {:?}): {} shards, {} bytes in all, in {:.1} s",

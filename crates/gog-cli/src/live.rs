@@ -5,7 +5,7 @@ use anyhow::Result;
 use gog_agent::replay::{render_effects, render_outcome};
 use gog_agent::trace::Step;
 use gog_agent::{Agent, Event, Policy, Question, Trace};
-use gog_search::SearchBackend;
+use gog_types::SearchBackend;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;

@@ -46,7 +46,7 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
             .context("the trace's image is not valid base64: pass --image FILE")?
             .context("the trace kept only the image's hash: pass --image FILE")?,
     };
-    if gog_search::bundle::sha256_hex(&image) != original.image.sha256 {
+    if gog_types::sha256_hex(&image) != original.image.sha256 {
         bail!("this image is not the one the trace was made with (its SHA-256 differs)");
     }
     // The image token budget changes what the model sees: keep the trace's unless told.

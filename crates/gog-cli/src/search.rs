@@ -59,4 +59,4 @@ pub fn read_trace(path: &Path) -> Result<Trace> {
     Trace::from_json(&text).with_context(|| format!("{} is not a usable trace", path.display()))
 }
 
-gog_search::delegate_search_backend!(impl[] Backend { Offline, Recorded });
+gog_types::delegate_search_backend!(impl[] Backend { Offline, Recorded });

@@ -84,11 +84,11 @@ fn ask_runs_each_tiny_model_end_to_end_and_its_trace_replays_identically() {
         let weights = std::fs::read(tiny(family).join("model.safetensors")).expect("weights");
         assert_eq!(
             trace.model.weights["model.safetensors"],
-            gog_search::bundle::sha256_hex(&weights)
+            gog_types::sha256_hex(&weights)
         );
         assert!(trace.model.max_image_tokens.is_some());
         let image = std::fs::read(picture()).expect("the picture");
-        assert_eq!(trace.image.sha256, gog_search::bundle::sha256_hex(&image));
+        assert_eq!(trace.image.sha256, gog_types::sha256_hex(&image));
         assert_eq!(trace.question, QUESTION);
         assert_eq!(trace.steps.len(), 2, "two model turns");
         for step in &trace.steps {
@@ -406,7 +406,7 @@ fn ask_without_a_model_runs_the_shipped_gog_tiny_package() {
     let weights = std::fs::read(shipped.join("model-00001-of-00001.safetensors")).expect("weights");
     assert_eq!(
         trace.model.weights["model-00001-of-00001.safetensors"],
-        gog_search::bundle::sha256_hex(&weights)
+        gog_types::sha256_hex(&weights)
     );
     let turns: Vec<_> = trace
         .steps

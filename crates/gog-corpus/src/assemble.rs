@@ -54,7 +54,7 @@ impl Gathered {
         provenance: Provenance,
     ) -> anyhow::Result<()> {
         let decoded =
-            gog_search::image::decode(&encoded).with_context(|| format!("{id}'s picture"))?;
+            gog_types::image::decode(&encoded).with_context(|| format!("{id}'s picture"))?;
         self.descriptors
             .push(Prepared::new(&decoded).describe_whole());
         let span = Span {
@@ -292,7 +292,7 @@ fn flags(
             aliases,
             description.clone(),
             facts,
-            gog_search::image::encode_png(&picture),
+            gog_types::image::encode_png(&picture),
             "image/png",
             format!("{description} {text}"),
             Provenance {
@@ -488,7 +488,7 @@ fn logos(g: &mut Gathered, tgz: &[u8]) -> anyhow::Result<()> {
             icon.aliases.map(|a| a.aka).unwrap_or_default(),
             description.clone(),
             facts,
-            gog_search::image::encode_png(&picture),
+            gog_types::image::encode_png(&picture),
             "image/png",
             format!("{description} Brand colour: #{}.", icon.hex),
             Provenance {

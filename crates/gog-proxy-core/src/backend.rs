@@ -3,27 +3,15 @@
 
 use std::rc::Rc;
 
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::{OfflineBackend, SearchBackend, SearchError};
+use gog_search::OfflineBackend;
+use gog_types::{ImageResult, Page, SearchBackend, SearchError, TextResult};
 
 use crate::config::{ImageProvider, ProxyConfig, Secret, TextProvider};
 use crate::image_url;
 use crate::providers::{self, brave, google_vision, jina, serpapi, serper};
+use crate::spend::{Operation, Priced};
 use crate::store::Store;
 use crate::upstream::{HttpRequest, RetryPolicy, Upstream, send_with_retries};
-
-/// What a search does, for pricing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    ImageSearch,
-    TextSearch,
-    Read,
-}
-
-/// Which paid provider an operation calls, if any.
-pub trait Priced {
-    fn provider_for(&self, operation: Operation) -> Option<&'static str>;
-}
 
 impl Priced for OfflineBackend {
     fn provider_for(&self, _: Operation) -> Option<&'static str> {
@@ -72,7 +60,7 @@ impl<U: Upstream, I: Store> LiveBackend<U, I> {
             .public_url
             .as_deref()
             .ok_or_else(|| SearchError::Unavailable("serpapi_lens needs PUBLIC_URL".into()))?;
-        let sha256 = gog_search::bundle::sha256_hex(image);
+        let sha256 = gog_types::sha256_hex(image);
         self.images
             .put(&image_url::store_key(&sha256), image)
             .await
@@ -163,4 +151,4 @@ impl<U: Upstream, I: Store> Priced for AnyBackend<U, I> {
     }
 }
 
-gog_search::delegate_search_backend!(impl[U: Upstream, I: Store] AnyBackend<U, I> { Offline, Live });
+gog_types::delegate_search_backend!(impl[U: Upstream, I: Store] AnyBackend<U, I> { Offline, Live });

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::cors::{AllowedOrigins, OriginError};
-use crate::search_api::SearchMode;
+use gog_types::wire::SearchMode;
 
 /// A value that must never be shown: an API key or the token secret. `Debug` prints
 /// `[redacted]`, so a key cannot reach a log through a struct dump.

@@ -3,8 +3,8 @@
 //! and schema. Each refusal is an [`ApiError`] with the status the API documents.
 
 use gog_agent::Trace;
-use gog_search::SearchError;
-use gog_search::image::{ImageHeader, MIN_SIDE};
+use gog_types::SearchError;
+use gog_types::image::{ImageHeader, MIN_SIDE};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -33,7 +33,7 @@ pub fn check_size(len: usize, limit: usize) -> Result<(), ApiError> {
 
 /// The most memory decoding one query image may take in the Worker, which has 128 MB with the
 /// offline corpus loaded (measured in workerd: `docs/API.md`, "Limits"). Natively and in the
-/// browser the search decodes up to `gog_search::image::MAX_PIXELS`.
+/// browser the search decodes up to `gog_types::image::MAX_PIXELS`.
 pub const MAX_DECODE_BYTES: u64 = 24 << 20;
 
 /// An image to search, judged by its bytes and header alone: at most [`MAX_IMAGE_BYTES`] (413),
@@ -41,7 +41,7 @@ pub const MAX_DECODE_BYTES: u64 = 24 << 20;
 /// [`MAX_DECODE_BYTES`] to decode (422), and at least `MIN_SIDE` pixels a side (400).
 pub fn check_image(body: &[u8]) -> Result<ImageHeader, ApiError> {
     check_size(body.len(), MAX_IMAGE_BYTES)?;
-    let header = gog_search::image::inspect(body).map_err(|err| match err {
+    let header = gog_types::image::inspect(body).map_err(|err| match err {
         SearchError::ImageTooLarge { .. } => {
             ApiError::new(ErrorCode::ImageTooLarge, err.to_string())
         }
@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
-        gog_search::image::encode_png(&image::RgbImage::new(width, height))
+        gog_types::image::encode_png(&image::RgbImage::new(width, height))
     }
 
     /// A PNG whose header declares `width`×`height` but which carries almost no data: what a

@@ -26,5 +26,4 @@ pub mod upstream;
 pub use config::{ConfigError, ImageProvider, ProviderKeys, ProxyConfig, Secret, TextProvider};
 pub use cors::{AllowedOrigins, OriginError};
 pub use error::{ApiError, ErrorCode};
-pub use health::Health;
 pub use router::{Bindings, Method, ProxyRequest, ProxyResponse, respond};

@@ -28,13 +28,13 @@ pub fn request_key(kind: &SearchKind<'_>, provider: &str, k: usize) -> String {
         }
         SearchKind::Read { page } => json!({"read": page}),
     };
-    let canonical = gog_agent::trace::canonical(&json!({
+    let canonical = gog_types::canonical_json(&json!({
         "v": KEY_VERSION,
         "provider": provider,
         "k": k,
         "request": what,
     }));
-    gog_search::bundle::sha256_hex(canonical.as_bytes())
+    gog_types::sha256_hex(canonical.as_bytes())
 }
 
 #[cfg(test)]

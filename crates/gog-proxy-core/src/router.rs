@@ -4,15 +4,16 @@
 
 use serde::Serialize;
 
-use crate::backend::Priced;
 use crate::config::{ConfigError, ProxyConfig};
 use crate::error::{ApiError, ErrorCode};
-use crate::health::Health;
+use crate::health;
 use crate::input::{self, MAX_IMAGE_BYTES, MAX_JSON_BYTES, MAX_TRACE_BYTES};
 use crate::search_api::{self, Checked, ImageQuery, SearchApi, TextQuery};
+use crate::spend::Priced;
 use crate::store::Store;
 use crate::{image_url, shared_traces};
-use gog_search::SearchBackend;
+use gog_types::SearchBackend;
+use gog_types::wire::SharedTrace;
 
 /// An HTTP method, as far as routing cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,7 +305,7 @@ async fn answer<B: Bindings>(
 
     let now = bindings.now();
     match route {
-        Route::Health => Ok(ProxyResponse::json(200, &Health::of(config, version))),
+        Route::Health => Ok(ProxyResponse::json(200, &health::report(config, version))),
         Route::SearchImage | Route::SearchText | Route::Read => {
             let secret = config.token_secret.expose().as_bytes();
             // Everything the request alone can show is checked before the corpus is loaded.
@@ -327,10 +328,7 @@ async fn answer<B: Bindings>(
         Route::Traces => {
             let id = shared_traces::put(bindings.store(), &body).await?;
             let url = format!("/v1/traces/{id}");
-            Ok(ProxyResponse::json(
-                201,
-                &serde_json::json!({ "id": id, "url": url }),
-            ))
+            Ok(ProxyResponse::json(201, &SharedTrace { id, url }))
         }
         Route::Trace(id) => {
             let trace = shared_traces::get(bindings.store(), id).await?;

@@ -4,95 +4,20 @@
 //! `replay` from the store alone, a miss being an explicit error. Every result carries a read
 //! token, so `/v1/read` reads only pages this proxy returned.
 
-use gog_search::backend::{ImageResult, Page, Paged, TextResult};
-use gog_search::{SearchBackend, SearchError};
+use gog_types::wire::{ReadRequest, SearchMode, SearchReply, Served, TextRequest, Tokened};
+use gog_types::{ImageResult, Page, Paged, SearchBackend, SearchError, TextResult};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use crate::backend::{Operation, Priced};
 use crate::error::{ApiError, ErrorCode};
 use crate::input::{MAX_JSON_BYTES, check_image, check_k, check_query, check_size};
 use crate::read_token::{self, ReadGrant, TokenError};
 use crate::request_key::{SearchKind, request_key};
-use crate::spend;
+use crate::spend::{self, Operation, Priced};
 use crate::store::Store;
-
-/// How searches are answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SearchMode {
-    /// From the backend, storing nothing (the offline corpus needs no record).
-    Offline,
-    /// From the store when it holds the search, else from the backend, storing the results.
-    Live,
-    /// From the backend always, storing the results so a later replay sees exactly them.
-    Record,
-    /// From the store only.
-    Replay,
-}
-
-impl SearchMode {
-    /// The name used in configuration and in `/v1/health`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SearchMode::Offline => "offline",
-            SearchMode::Live => "live",
-            SearchMode::Record => "record",
-            SearchMode::Replay => "replay",
-        }
-    }
-}
-
-/// Where an answer came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Served {
-    /// The backend answered.
-    Backend,
-    /// Stored results answered.
-    Store,
-}
 
 /// How long a read token stays valid, in seconds: long enough to read every result of a run.
 pub const TOKEN_LIFETIME: u64 = 3600;
-
-/// A search's answer: its results, each with a read token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchReply<R> {
-    pub provider: String,
-    pub served: Served,
-    /// The search's key in the store (lower-case hex).
-    pub key: String,
-    pub results: Vec<Tokened<R>>,
-}
-
-/// A result and the token that lets a client read its page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tokened<R> {
-    #[serde(flatten)]
-    pub result: R,
-    pub token: String,
-}
-
-/// `POST /v1/search/text`'s body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TextRequest {
-    query: String,
-    #[serde(default = "default_k")]
-    k: usize,
-}
-
-/// `POST /v1/read`'s body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReadRequest {
-    token: String,
-}
-
-fn default_k() -> usize {
-    5
-}
 
 /// Everything a search request needs besides its body.
 #[derive(Debug)]
@@ -207,7 +132,7 @@ impl<B: SearchBackend + Priced, S: Store> SearchApi<'_, B, S> {
         &self,
         query: ImageQuery<'_>,
     ) -> Result<SearchReply<ImageResult>, ApiError> {
-        let sha256 = gog_search::bundle::sha256_hex(query.body);
+        let sha256 = gog_types::sha256_hex(query.body);
         let kind = SearchKind::Image { sha256: &sha256 };
         self.answer(&kind, Operation::ImageSearch, query.k, || {
             self.backend.search_image(query.body, query.k)

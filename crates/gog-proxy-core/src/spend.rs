@@ -6,6 +6,19 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::store::{Store, StoreError};
 
+/// What a search does, for pricing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ImageSearch,
+    TextSearch,
+    Read,
+}
+
+/// Which paid provider an operation calls, if any.
+pub trait Priced {
+    fn provider_for(&self, operation: Operation) -> Option<&'static str>;
+}
+
 const DAY: u64 = 86_400;
 
 fn store_key(provider: &str, now: u64) -> String {

@@ -125,9 +125,7 @@ impl<'a> Bindings for &'a TestBindings {
     async fn backend(&self, config: &ProxyConfig) -> Result<Self::Backend, ApiError> {
         self.backends.set(self.backends.get() + 1);
         Ok(match config.mode {
-            gog_proxy_core::search_api::SearchMode::Offline => {
-                AnyBackend::Offline(self.offline.clone())
-            }
+            gog_types::wire::SearchMode::Offline => AnyBackend::Offline(self.offline.clone()),
             _ => AnyBackend::Live(LiveBackend::new(
                 config.clone(),
                 &*self.upstream,
@@ -241,7 +239,7 @@ fn error_code(response: &ProxyResponse) -> String {
 }
 
 fn picture() -> Vec<u8> {
-    gog_search::image::encode_png(&gog_search::fixture::picture(2, 96, 80))
+    gog_types::image::encode_png(&gog_search::fixture::picture(2, 96, 80))
 }
 
 #[test]
@@ -437,7 +435,7 @@ fn what_the_request_alone_shows_is_refused_before_the_corpus_is_loaded() {
         (call("POST", "/v1/search/image").body(junk_png), 415),
         (
             call("POST", "/v1/search/image")
-                .body(gog_search::image::encode_png(&image::RgbImage::new(4, 64))),
+                .body(gog_types::image::encode_png(&image::RgbImage::new(4, 64))),
             400,
         ),
         (
@@ -510,6 +508,81 @@ fn traces_are_shared_by_content_id() {
         (refused.status, error_code(&refused).as_str()),
         (400, "invalid_trace")
     );
+}
+
+/// Every answer the clients read (the model's worker: search replies, pages, error bodies; the
+/// page: health, shared traces, error messages) parses with the `gog_types::wire` types they
+/// read it with, and the requests they send with those types are accepted.
+#[test]
+fn every_answer_reads_with_the_wire_types_the_clients_use() {
+    use gog_types::wire::{
+        ErrorBody, ErrorCode, HealthReport, ReadRequest, SearchReply, Served, SharedTrace,
+        TextRequest,
+    };
+    use gog_types::{ImageResult, Page, TextResult};
+    fn read<T: serde::de::DeserializeOwned>(response: &ProxyResponse) -> T {
+        serde_json::from_slice(&response.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&response.body)))
+    }
+    let bindings = TestBindings::new(100);
+    let config = config(&[]);
+
+    let health: HealthReport = read(&call("GET", "/v1/health").send(&config, &bindings));
+    assert_eq!(
+        (
+            health.status.as_str(),
+            health.mode.as_str(),
+            health.backends
+        ),
+        ("ok", "offline", vec!["offline".to_string()])
+    );
+
+    let request = TextRequest {
+        query: "flag".into(),
+        k: 3,
+    };
+    let text = call("POST", "/v1/search/text")
+        .body(serde_json::to_vec(&request).expect("a request is plain data"))
+        .send(&config, &bindings);
+    let text: SearchReply<TextResult> = read(&text);
+    assert_eq!((text.served, text.results.len()), (Served::Backend, 3));
+    let images = call("POST", "/v1/search/image")
+        .body(picture())
+        .send(&config, &bindings);
+    let images: SearchReply<ImageResult> = read(&images);
+    assert!(!images.results.is_empty());
+
+    let first = &text.results[0];
+    let read_request = ReadRequest {
+        token: first.token.clone(),
+    };
+    let page = call("POST", "/v1/read")
+        .body(serde_json::to_vec(&read_request).expect("a request is plain data"))
+        .send(&config, &bindings);
+    let page: Page = read(&page);
+    assert_eq!(page.id, first.result.page);
+
+    let stored: SharedTrace = read(
+        &call("PUT", "/v1/traces")
+            .body(trace_json("Which flag is this?"))
+            .send(&config, &bindings),
+    );
+    assert_eq!(stored.url, format!("/v1/traces/{}", stored.id));
+
+    let refused = call("POST", "/v1/search/text")
+        .body(r#"{"query": ""}"#)
+        .send(&config, &bindings);
+    let body: ErrorBody = read(&refused);
+    assert_eq!(body.error.code, ErrorCode::BadRequest);
+    assert_eq!(refused.status, body.error.code.status());
+    assert_eq!(
+        ErrorBody::message_of(&refused.body).as_deref(),
+        Some(body.error.message.as_str())
+    );
+    // A newer proxy's code is still read for its message.
+    let newer = br#"{"error": {"code": "something_new", "message": "try later"}}"#;
+    assert_eq!(ErrorBody::message_of(newer).as_deref(), Some("try later"));
+    assert_eq!(ErrorBody::message_of(b"<html>502</html>"), None);
 }
 
 fn assert_no_key_in(response: &ProxyResponse) {

@@ -6,12 +6,13 @@ mod common;
 
 use common::{DownBackend, MemoryStore, trace_json};
 use gog_proxy_core::ErrorCode;
-use gog_proxy_core::search_api::{SearchApi, SearchMode, Served, TOKEN_LIFETIME};
+use gog_proxy_core::search_api::{SearchApi, TOKEN_LIFETIME};
 use gog_proxy_core::shared_traces;
 use gog_proxy_core::store::Store as _;
 use gog_search::OfflineBackend;
-use gog_search::backend::ImageResult;
 use gog_search::corpus::EntityKind;
+use gog_types::ImageResult;
+use gog_types::wire::{SearchMode, Served, Tokened};
 
 const SECRET: &[u8] = b"test secret";
 const NOW: u64 = 1_800_000_000;
@@ -92,7 +93,7 @@ fn offline_search_results_carry_tokens_that_read_their_pages_and_nothing_else() 
 fn record_then_replay_answers_exactly_the_recorded_results_without_the_backend() {
     pollster::block_on(async {
         let (backend, store) = (offline(), MemoryStore::default());
-        let picture = gog_search::image::encode_png(&gog_search::fixture::picture(2, 96, 80));
+        let picture = gog_types::image::encode_png(&gog_search::fixture::picture(2, 96, 80));
         let recorder = api(&backend, &store, SearchMode::Record);
         let images = recorder.image(&picture, 4).await.expect("image results");
         let texts = recorder.text(QUERY).await.expect("text results");
@@ -106,9 +107,8 @@ fn record_then_replay_answers_exactly_the_recorded_results_without_the_backend()
         let replayed = replayer.image(&picture, 4).await.expect("recorded");
         assert_eq!(replayed.served, Served::Store);
         assert_eq!(replayed.key, images.key);
-        let titles = |r: &[gog_proxy_core::search_api::Tokened<ImageResult>]| {
-            r.iter().map(|t| t.result.clone()).collect::<Vec<_>>()
-        };
+        let titles =
+            |r: &[Tokened<ImageResult>]| r.iter().map(|t| t.result.clone()).collect::<Vec<_>>();
         assert_eq!(titles(&replayed.results), titles(&images.results));
         let reread = replayer
             .read(&read_body(&texts.results[1].token))
@@ -187,7 +187,7 @@ fn bad_requests_and_failing_providers_get_the_documented_errors() {
             code(search.image(b"GIF89a", 5).await),
             ErrorCode::UnsupportedMediaType
         );
-        let tiny = gog_search::image::encode_png(&image::RgbImage::new(2, 2));
+        let tiny = gog_types::image::encode_png(&image::RgbImage::new(2, 2));
         assert_eq!(code(search.image(&tiny, 5).await), ErrorCode::BadRequest);
         assert_eq!(code(search.read(b"{}").await), ErrorCode::BadRequest);
 

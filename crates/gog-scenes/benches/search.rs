@@ -174,8 +174,8 @@ mod native {
             let gold = &pages[&target.entity];
             for crop in [Crop::Tight, Crop::Loose, Crop::Whole] {
                 let query = match crop {
-                    Crop::Tight => gog_search::image::encode_png(&cropped(&scene, target.bbox_2d)),
-                    Crop::Loose => gog_search::image::encode_png(&cropped(
+                    Crop::Tight => gog_types::image::encode_png(&cropped(&scene, target.bbox_2d)),
+                    Crop::Loose => gog_types::image::encode_png(&cropped(
                         &scene,
                         loose(record, target.bbox_2d),
                     )),

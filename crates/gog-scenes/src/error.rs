@@ -1,3 +1,5 @@
+//! Why scenes could not be made or written.
+
 use crate::split::Split;
 
 /// Why scenes could not be made or written.

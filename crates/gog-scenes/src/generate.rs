@@ -309,7 +309,7 @@ impl<'a> Generator<'a> {
 
     /// An entity's thumbnail, decoded.
     fn picture(&self, entity: &Entity) -> Result<RgbImage, SceneError> {
-        gog_search::image::decode(self.bundle.thumbnail(entity)).map_err(|e| SceneError::Picture {
+        gog_types::image::decode(self.bundle.thumbnail(entity)).map_err(|e| SceneError::Picture {
             what: entity.id.clone(),
             reason: e.to_string(),
         })

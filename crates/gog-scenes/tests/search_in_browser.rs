@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use gog_search::{Bundle, OfflineBackend, SearchError};
+use gog_search::{Bundle, OfflineBackend};
+use gog_types::SearchError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};

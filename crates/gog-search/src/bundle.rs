@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use gog_types::sha256_hex;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::SearchError;
 use crate::corpus::{Document, Entity, Span};
@@ -63,14 +63,6 @@ pub struct Manifest {
     pub documents: usize,
     pub sources: Vec<Source>,
     pub files: BTreeMap<String, FileEntry>,
-}
-
-/// Hex sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A loaded corpus: its items, and both search indexes built over them.

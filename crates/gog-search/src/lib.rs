@@ -5,8 +5,8 @@
 //! * [`image`] — reverse image search: image bytes (a whole scene or a crop) in, entities out.
 //! * [`bundle`] — the corpus bundle that `cargo xtask corpus` writes and every caller loads,
 //!   checked file by file against the sha256 sums in its manifest.
-//! * [`backend`] — the [`SearchBackend`] trait shared by the proxy, the browser and the CLI, and
-//!   [`OfflineBackend`], the corpus behind it.
+//! * [`backend`] — [`OfflineBackend`], the corpus behind the [`SearchBackend`] trait of
+//!   `gog-types` that the proxy, the browser, the CLI and the agent search through.
 //!
 //! * `fixture` (feature `fixture`) — a made-up bundle for other crates' tests.
 //!
@@ -15,12 +15,11 @@
 pub mod backend;
 pub mod bundle;
 pub mod corpus;
-mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
 pub mod image;
 pub mod text;
 
-pub use backend::{OfflineBackend, SearchBackend};
+pub use backend::OfflineBackend;
 pub use bundle::Bundle;
-pub use error::SearchError;
+pub use gog_types::{SearchBackend, SearchError};

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::path::Path;
 
-use gog_agent::conversation::{Conversation, Message, Part, Role};
+use gog_agent::conversation::{Conversation, Part};
 use gog_scenes::Record;
 use gog_vlm::ModelFiles;
 use gog_vlm::chat_template::{ContentPart, MessageContent};
@@ -23,7 +23,8 @@ use crate::data::{
     self, DataFile, DataImage, DataManifest, DataRecord, DataRegion, ProcessorSettings,
 };
 use crate::scene::Kind;
-use crate::synthesize::{Synthesis, TRAJECTORY_VERSION, Trajectory, read_scenes, write_file};
+use crate::synthesize::{Synthesis, TRAJECTORY_VERSION, read_scenes, write_file};
+use crate::trajectory::{Trajectory, assistant_turns, text_of};
 
 /// Trajectories per shard.
 const SHARD_RECORDS: usize = 2000;
@@ -120,28 +121,6 @@ pub fn tokenize(
     Ok(Tokenized { ids, turns })
 }
 
-/// The indices of the assistant messages of `messages`.
-pub fn assistant_turns(messages: &[Message]) -> Vec<usize> {
-    messages
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.role == Role::Assistant)
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// What `message` says: its text parts, joined.
-pub fn text_of(message: &Message) -> String {
-    message
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Text { text } => Some(text.as_str()),
-            Part::Image { .. } => None,
-        })
-        .collect()
-}
-
 /// A scene's image as the trainer gets it.
 struct SceneImage {
     png: Vec<u8>,
@@ -229,7 +208,7 @@ fn export_one(
         let path = scenes_dir.join(&trajectory.image);
         let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
         // Decoded as the agent decodes the question's image.
-        let image = gog_search::image::decode(&bytes).map_err(|e| TrainError::io(&path, e))?;
+        let image = gog_types::image::decode(&bytes).map_err(|e| TrainError::io(&path, e))?;
         prompter.process(std::slice::from_ref(&image))?
     } else {
         Vec::new()

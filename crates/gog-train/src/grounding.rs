@@ -12,7 +12,7 @@ use gog_agent::conversation::{Message, Part, Role};
 use gog_scenes::Record;
 
 use crate::scene::{Kind, to_thousandths};
-use crate::synthesize::Trajectory;
+use crate::trajectory::Trajectory;
 
 /// The question of every grounding turn.
 pub const QUESTION: &str = "Where is each picture? Give its kind and box.";

@@ -12,6 +12,7 @@
 //! * [`observed`] — a search backend that lets the oracle see the results as typed values.
 //! * [`oracle`] — the oracle [`gog_agent::Policy`].
 //! * [`synthesize`] — oracle trajectories over a split's scenes, on every core.
+//! * [`trajectory`] — one run on one scene, as synthesis writes it and the export reads it.
 //! * [`grounding`] — a turn naming every picture of a scene by kind and box.
 //! * [`rename`] — trajectories whose asked-about entity bears a made-up name.
 //! * [`reading`] — drills of the turn that reads a search's results, without the picture.
@@ -33,6 +34,7 @@ pub mod run_metrics;
 pub mod scene;
 pub mod synthesize;
 pub mod think;
+pub mod trajectory;
 
 use std::path::Path;
 

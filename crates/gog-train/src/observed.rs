@@ -5,8 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::{SearchBackend, SearchError};
+use gog_types::{ImageResult, Page, TextResult};
+use gog_types::{SearchBackend, SearchError};
 
 /// The answer to the latest search or read.
 #[derive(Debug, Clone, PartialEq)]

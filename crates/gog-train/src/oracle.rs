@@ -10,10 +10,10 @@
 use gog_agent::SamplingParams;
 use gog_agent::conversation::{Conversation, Message};
 use gog_agent::judge::judge;
-use gog_agent::protocol::{IMAGE_SEARCH, READ, TEXT_SEARCH};
+use gog_agent::tools::{image_search, read, text_search};
 use gog_agent::{BoxConvention, Family, ModelInfo, Policy, PolicyError, Reply, ReplyEnd, Replying};
 use gog_scenes::{Category, Record};
-use gog_search::backend::{ImageResult, TextResult};
+use gog_types::{ImageResult, TextResult};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -299,7 +299,7 @@ impl<'s> Oracle<'s> {
         if let Some(label) = label {
             arguments.insert("label".into(), label.into());
         }
-        Ok(call(&said, IMAGE_SEARCH, arguments))
+        Ok(call(&said, image_search::NAME, arguments))
     }
 
     fn after_look(
@@ -394,7 +394,7 @@ impl<'s> Oracle<'s> {
         self.behaviour.text_searches += 1;
         let mut arguments = serde_json::Map::new();
         arguments.insert("query".into(), query.into());
-        call(said, TEXT_SEARCH, arguments)
+        call(said, text_search::NAME, arguments)
     }
 
     fn after_search(
@@ -423,7 +423,7 @@ impl<'s> Oracle<'s> {
                 self.behaviour.reads += 1;
                 let mut arguments = serde_json::Map::new();
                 arguments.insert("result".into(), (rank + 1).into());
-                Ok((call(&said, READ, arguments), true))
+                Ok((call(&said, read::NAME, arguments), true))
             }
             None if queries < MAX_QUERIES => {
                 self.behaviour.reflected = true;

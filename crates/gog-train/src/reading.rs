@@ -15,8 +15,7 @@ use gog_agent::conversation::Part;
 use gog_scenes::Record;
 use rand::Rng;
 
-use crate::export::{assistant_turns, text_of};
-use crate::synthesize::Trajectory;
+use crate::trajectory::{Trajectory, assistant_turns, text_of};
 
 /// The behaviour label of a drill.
 pub const BEHAVIOUR: &str = "reading";

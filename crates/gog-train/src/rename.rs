@@ -16,7 +16,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use crate::scene::{Kind, name_from_title};
-use crate::synthesize::Trajectory;
+use crate::trajectory::Trajectory;
 
 /// The share of trajectories renamed.
 pub const RENAMED_SHARE: f64 = 0.75;

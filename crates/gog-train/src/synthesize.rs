@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use gog_agent::conversation::{Message, Part};
 use gog_agent::trace::Outcome;
 use gog_agent::{Agent, AgentConfig, Family, Prompts, Question, SamplingParams, Trace, TraceSink};
-use gog_scenes::{Category, Record, Split};
+use gog_scenes::Record;
 use gog_search::backend::OfflineBackend;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -27,29 +27,10 @@ use crate::TrainError;
 use crate::observed::Observed;
 use crate::oracle::{Oracle, gave_up_reason};
 use crate::plan::{Plan, Variant};
+use crate::trajectory::Trajectory;
 
 /// The version of the trajectory files; bumped when their meaning changes.
 pub const TRAJECTORY_VERSION: u32 = 2;
-
-/// One oracle run on one scene.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trajectory {
-    /// `train-00012.0`: the scene and the trajectory's number on it.
-    pub id: String,
-    pub scene: String,
-    pub split: Split,
-    pub category: Category,
-    /// What the run did (`gaze+reflect+text`).
-    pub behaviour: String,
-    /// The scene's image, relative to the scenes file's directory.
-    pub image: String,
-    /// The whole conversation the model saw and wrote, in the agent's own form.
-    pub messages: Vec<Message>,
-    /// For each assistant message in order, whether the model is to learn it: a deliberate
-    /// mistake (a wrong first crop, a malformed call) is shown but never learned.
-    pub learn: Vec<bool>,
-    pub answer: String,
-}
 
 /// What a synthesis run made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

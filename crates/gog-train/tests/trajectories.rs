@@ -18,7 +18,8 @@ use gog_train::TrainError;
 use gog_train::export::{ExportConfig, export, tokenize};
 use gog_train::plan::Variant;
 use gog_train::run_metrics::{RunMetrics, SearchMix};
-use gog_train::synthesize::{SynthesisConfig, Trajectory, agent, run_oracle, run_scene};
+use gog_train::synthesize::{SynthesisConfig, agent, run_oracle, run_scene};
+use gog_train::trajectory::Trajectory;
 use gog_vlm::{ComputeDevice, LoadOptions, ModelFiles, Vlm};
 use gog_vlm_policy::VlmPolicy;
 use rand::SeedableRng;
@@ -294,7 +295,7 @@ fn exported_ids_are_what_inference_feeds_the_model_turn_by_turn() {
         messages.push(assistant.last().expect("a reply").clone());
         assert_eq!(messages, trajectory.messages, "{}", trajectory.id);
 
-        let image = gog_search::image::decode(jpeg).expect("the scene decodes");
+        let image = gog_types::image::decode(jpeg).expect("the scene decodes");
         let grids: Vec<[u32; 3]> = prompter
             .process(std::slice::from_ref(&image))
             .expect("it processes")

@@ -151,8 +151,8 @@ mod native {
                     checkpoint: Checkpoint::open_dir(&model_dir).expect("the checkpoint"),
                     quantized: None,
                 };
-                let package =
-                    package::convert(files, weights, package::MAX_SHARD_BYTES).expect("converts");
+                let package = gog_vlm::convert::convert(files, weights, package::MAX_SHARD_BYTES)
+                    .expect("converts");
                 let partial = dir.with_extension("partial");
                 let _ = std::fs::remove_dir_all(&partial);
                 package.write_dir(&partial).expect("writes the package");

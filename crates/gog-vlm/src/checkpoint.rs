@@ -551,6 +551,22 @@ fn stored_names(logical: &str) -> Vec<String> {
     }
 }
 
+/// The logical name of a tensor transformers stored under `stored`: [`stored_names`] read
+/// backwards.
+pub fn logical_name(stored: &str) -> String {
+    if let Some(rest) = stored.strip_prefix("model.language_model.") {
+        format!("language_model.{rest}")
+    } else if let Some(rest) = stored.strip_prefix("model.visual.") {
+        format!("visual.{rest}")
+    } else if stored.starts_with("visual.") || stored.starts_with("lm_head") {
+        stored.to_owned()
+    } else if let Some(rest) = stored.strip_prefix("model.") {
+        format!("language_model.{rest}")
+    } else {
+        stored.to_owned()
+    }
+}
+
 /// The shard files a `model.safetensors.index.json` lists, each once, in name order.
 #[cfg(not(target_family = "wasm"))]
 fn shard_names(index: &str) -> Result<Vec<String>, String> {

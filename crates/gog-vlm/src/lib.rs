@@ -10,6 +10,7 @@
 pub mod chat_template;
 pub mod checkpoint;
 mod config_error;
+pub mod convert;
 pub mod device;
 pub mod device_choice;
 pub mod fuzzing;

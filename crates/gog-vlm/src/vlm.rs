@@ -166,7 +166,7 @@ impl ModelFiles {
                 let name = path
                     .file_name()
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                Ok((name, package::sha256_hex_digest(hasher)))
+                Ok((name, gog_types::hash::sha256_hex_digest(hasher)))
             })
             .collect()
     }

@@ -21,8 +21,9 @@ async fn a_package_streams_tokens_on_webgpu_inside_a_worker() {
         .into_iter()
         .nth(1)
         .expect("the Qwen3-VL model");
-    let package = package::convert(model.files(), PackageWeights::Q8, package::MAX_SHARD_BYTES)
-        .expect("converts");
+    let package =
+        gog_vlm::convert::convert(model.files(), PackageWeights::Q8, package::MAX_SHARD_BYTES)
+            .expect("converts");
     // As the app holds a download: each file in a JavaScript buffer, outside wasm memory, read
     // tensor by tensor while the model loads.
     let open = || {

@@ -8,9 +8,10 @@ mod fixture;
 
 use fixture::{TinyModel, tiny_models};
 use gog_vlm::chat_template::ChatMessage;
+use gog_vlm::convert::Package;
 #[cfg(not(target_family = "wasm"))]
 use gog_vlm::package::PackageError;
-use gog_vlm::package::{self, Package, PackageWeights};
+use gog_vlm::package::PackageWeights;
 use gog_vlm::sampling::Sampling;
 use gog_vlm::vlm::LoadError;
 use gog_vlm::{
@@ -21,7 +22,7 @@ use gog_vlm::{
 const SHARD_BYTES: usize = 48 * 1024;
 
 fn convert(model: &TinyModel, weights: PackageWeights) -> Package {
-    package::convert(model.files(), weights, SHARD_BYTES).expect("converts")
+    gog_vlm::convert::convert(model.files(), weights, SHARD_BYTES).expect("converts")
 }
 
 fn open(package: &Package) -> Result<(ModelFiles, u64), LoadError> {

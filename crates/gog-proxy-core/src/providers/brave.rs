@@ -1,8 +1,8 @@
 //! Brave Search web search: `GET /res/v1/web/search` with the key in `X-Subscription-Token`.
 //! Descriptions carry `<strong>` highlights, which are dropped.
 
-use gog_search::SearchError;
-use gog_search::backend::TextResult;
+use gog_types::SearchError;
+use gog_types::TextResult;
 use serde::Deserialize;
 use url::form_urlencoded;
 

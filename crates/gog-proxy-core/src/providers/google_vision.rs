@@ -2,8 +2,8 @@
 //! crop needs no public URL. The key goes in the `X-Goog-Api-Key` header, not the URL.
 
 use base64::Engine as _;
-use gog_search::SearchError;
-use gog_search::backend::ImageResult;
+use gog_types::ImageResult;
+use gog_types::SearchError;
 use serde::Deserialize;
 
 use super::{ImageHit, image_results, parse_json};

@@ -1,8 +1,8 @@
 //! Jina Reader: a page's readable text, asked for as JSON. Only pages a search returned reach
 //! here (their read tokens are checked first), and only http(s) URLs without credentials.
 
-use gog_search::SearchError;
-use gog_search::backend::Page;
+use gog_types::Page;
+use gog_types::SearchError;
 use serde::Deserialize;
 
 use super::parse_json;

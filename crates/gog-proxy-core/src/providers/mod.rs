@@ -8,8 +8,8 @@ pub mod jina;
 pub mod serpapi;
 pub mod serper;
 
-use gog_search::SearchError;
-use gog_search::backend::{ImageResult, TextResult};
+use gog_types::SearchError;
+use gog_types::{ImageResult, TextResult};
 use serde::de::DeserializeOwned;
 
 /// A provider's origin, or the test upstream standing in for every provider.

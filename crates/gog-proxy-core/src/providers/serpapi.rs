@@ -2,8 +2,8 @@
 //! `google` for web search. The key travels in the query string, as SerpApi requires; requests
 //! are never logged with their query for that reason.
 
-use gog_search::SearchError;
-use gog_search::backend::{ImageResult, TextResult};
+use gog_types::SearchError;
+use gog_types::{ImageResult, TextResult};
 use serde::Deserialize;
 use url::form_urlencoded;
 

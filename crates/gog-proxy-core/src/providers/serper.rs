@@ -1,7 +1,7 @@
 //! Serper.dev web search: `POST /search` with the key in the `X-API-KEY` header.
 
-use gog_search::SearchError;
-use gog_search::backend::TextResult;
+use gog_types::SearchError;
+use gog_types::TextResult;
 use serde::Deserialize;
 
 use super::{WebHit, parse_json, web_results};

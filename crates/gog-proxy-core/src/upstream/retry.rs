@@ -3,7 +3,7 @@
 //! never go past an overall deadline, so a search costs a bounded number of subrequests and a
 //! bounded time.
 
-use gog_search::SearchError;
+use gog_types::SearchError;
 
 use super::{HttpRequest, HttpResponse, Upstream};
 

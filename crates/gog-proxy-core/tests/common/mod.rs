@@ -3,10 +3,10 @@
 
 #![allow(dead_code, reason = "each test file uses part of the shared doubles")]
 
-use gog_proxy_core::backend::{Operation, Priced};
+use gog_proxy_core::spend::{Operation, Priced};
 pub use gog_proxy_core::store::MemoryStore;
-use gog_search::backend::{ImageResult, Page, TextResult};
-use gog_search::{SearchBackend, SearchError};
+use gog_types::{ImageResult, Page, TextResult};
+use gog_types::{SearchBackend, SearchError};
 
 /// Test double of a provider that is down, under the offline backend's name.
 #[derive(Debug)]

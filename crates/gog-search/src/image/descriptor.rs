@@ -1,3 +1,5 @@
+//! The picture descriptor: colour layout, colour histogram and gradient orientations.
+
 use image::RgbImage;
 
 /// Side of the square patch a window is resampled to before it is described.

@@ -1,3 +1,5 @@
+//! The image index: every corpus picture's descriptor, searched exhaustively.
+
 use image::RgbImage;
 
 use super::descriptor::{DESCRIPTOR_LEN, Descriptor, Prepared, QUERY_WINDOWS};

@@ -6,11 +6,9 @@
 //! histograms, and a query is compared through several sub-windows so a loose crop still lines
 //! up with the picture inside it.
 
-mod decode;
 mod descriptor;
-mod header;
 mod index;
 
-pub use decode::{ImageHeader, MAX_PIXELS, MIN_SIDE, decode, encode_png, inspect};
 pub use descriptor::{DESCRIPTOR_LEN, Descriptor, Prepared, QUERY_WINDOWS};
+pub use gog_types::image::{ImageHeader, MAX_PIXELS, MIN_SIDE, decode, encode_png, inspect};
 pub use index::{ImageHit, ImageIndex};

@@ -1,3 +1,5 @@
+//! BM25F text search over documents and entity pages, with title and alias boosting.
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,5 @@
+//! Snippets: the passage of a page around the query's terms, as plain text.
+
 use super::tokenize::tokens;
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -1,3 +1,5 @@
+//! Search terms: Unicode words, case- and accent-folded.
+
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -5,8 +5,10 @@
 //! ([`text`]) with a [`KvCache`].
 
 pub mod config;
+mod config_checks;
 pub mod kv_cache;
 mod model;
+pub mod tensors;
 pub mod text;
 pub mod vision;
 mod windows;

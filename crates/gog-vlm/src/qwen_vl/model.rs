@@ -2,6 +2,7 @@
 
 use super::config::{Family, QwenVlConfig};
 use super::kv_cache::KvCache;
+use super::tensors;
 use super::text::DecoderLayer;
 use super::vision::{VisionOutput, VisionTower, VisionTrace};
 use crate::checkpoint::{Checkpoint, CheckpointError};
@@ -108,7 +109,7 @@ impl QwenVl {
         // rather than the layers' format, as llama.cpp's Q4 models keep their embeddings finer.
         let table = match StoredWeight::read(
             &mut checkpoint,
-            "language_model.embed_tokens",
+            tensors::TOKEN_EMBEDDING,
             [text.hidden_size, text.vocab_size],
         )? {
             StoredWeight::Rows(rows)
@@ -132,7 +133,7 @@ impl QwenVl {
         let norm = Norm::load(
             NormKind::Rms,
             &mut checkpoint,
-            "language_model.norm",
+            tensors::FINAL_NORM,
             text.hidden_size,
             text.rms_norm_eps,
             device,
@@ -141,13 +142,14 @@ impl QwenVl {
         // `lm_head.weight`; it is the same table and is read so that nothing is left over.
         let head_shape = [text.hidden_size, text.vocab_size];
         let lm_head = if config.tie_word_embeddings {
-            if checkpoint.contains("lm_head.weight") {
-                checkpoint.take("lm_head.weight", &[text.vocab_size, text.hidden_size])?;
+            let stored_head = format!("{}.weight", tensors::HEAD);
+            if checkpoint.contains(&stored_head) {
+                checkpoint.take(&stored_head, &[text.vocab_size, text.hidden_size])?;
             }
             // On the host kernel the head shares the embedding's blocks.
             VocabHead::build(&table, head_shape, quant, MAX_BINDING_BYTES, device)
         } else {
-            let weight = StoredWeight::read(&mut checkpoint, "lm_head", head_shape)?;
+            let weight = StoredWeight::read(&mut checkpoint, tensors::HEAD, head_shape)?;
             VocabHead::build(&weight, head_shape, quant, MAX_BINDING_BYTES, device)
         };
         checkpoint.finish()?;

@@ -3,6 +3,7 @@
 
 use super::config::{Activation, TextConfig};
 use super::kv_cache::LayerCache;
+use super::tensors;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::nn::attention::causal_grouped;
 use crate::nn::linear::{Projection, Quantization};
@@ -41,7 +42,7 @@ impl DecoderLayer {
         quant: Option<Quantization>,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
-        let prefix = format!("language_model.layers.{index}");
+        let prefix = tensors::decoder_layer(index);
         let hidden = config.hidden_size;
         let eps = config.rms_norm_eps;
         let mut norm = |name: &str, size: usize| {
@@ -54,12 +55,12 @@ impl DecoderLayer {
                 device,
             )
         };
-        let input_norm = norm("input_layernorm", hidden)?;
-        let post_attention_norm = norm("post_attention_layernorm", hidden)?;
+        let input_norm = norm(tensors::INPUT_NORM, hidden)?;
+        let post_attention_norm = norm(tensors::POST_ATTENTION_NORM, hidden)?;
         let (q_norm, k_norm) = if config.qk_norm {
             (
-                Some(norm("self_attn.q_norm", config.head_dim)?),
-                Some(norm("self_attn.k_norm", config.head_dim)?),
+                Some(norm(tensors::Q_NORM, config.head_dim)?),
+                Some(norm(tensors::K_NORM, config.head_dim)?),
             )
         } else {
             (None, None)
@@ -69,24 +70,24 @@ impl DecoderLayer {
         let mut projection = |name: &str, d_input, d_output, bias| {
             Projection::load(
                 checkpoint,
-                &format!("{prefix}.self_attn.{name}"),
+                &format!("{prefix}.{}.{name}", tensors::ATTENTION),
                 [d_input, d_output],
                 bias,
                 quant,
                 device,
             )
         };
-        let q_proj = projection("q_proj", hidden, q_width, config.qkv_bias)?;
-        let k_proj = projection("k_proj", hidden, kv_width, config.qkv_bias)?;
-        let v_proj = projection("v_proj", hidden, kv_width, config.qkv_bias)?;
-        let o_proj = projection("o_proj", q_width, hidden, false)?;
+        let q_proj = projection(tensors::Q_PROJ, hidden, q_width, config.qkv_bias)?;
+        let k_proj = projection(tensors::K_PROJ, hidden, kv_width, config.qkv_bias)?;
+        let v_proj = projection(tensors::V_PROJ, hidden, kv_width, config.qkv_bias)?;
+        let o_proj = projection(tensors::O_PROJ, q_width, hidden, false)?;
         let mlp = Mlp::load(
             checkpoint,
-            &format!("{prefix}.mlp"),
+            &format!("{prefix}.{}", tensors::MLP),
             MlpNames {
-                gate: Some("gate_proj"),
-                up: "up_proj",
-                down: "down_proj",
+                gate: tensors::GATED_MLP.gate,
+                up: tensors::GATED_MLP.up,
+                down: tensors::GATED_MLP.down,
                 hidden,
                 intermediate: config.intermediate_size,
                 bias: false,

@@ -8,6 +8,7 @@
 //! some blocks (DeepStack) for the first decoder layers.
 
 use super::config::{Activation, Family, VisionAttention, VisionConfig};
+use super::tensors;
 use super::windows::Windows;
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::nn::attention::Segments;
@@ -86,7 +87,7 @@ impl VisionTower {
         let hidden = config.hidden_size;
         let patch_embed = load_linear(
             checkpoint,
-            "visual.patch_embed.proj",
+            tensors::PATCH_EMBED,
             &[
                 hidden,
                 config.in_channels,
@@ -100,7 +101,7 @@ impl VisionTower {
         let pos_embed = match config.num_position_embeddings {
             Some(entries) => Some(Param::from_tensor(load_matrix(
                 checkpoint,
-                "visual.pos_embed.weight",
+                tensors::POSITION_TABLE,
                 entries,
                 hidden,
                 device,
@@ -114,42 +115,19 @@ impl VisionTower {
         let blocks = (0..config.depth)
             .map(|i| VisionBlock::load(family, norm, config, checkpoint, i, device))
             .collect::<Result<_, _>>()?;
-        let merger = match family {
-            Family::Qwen2_5Vl => PatchMerger::load(
-                checkpoint,
-                [
-                    "visual.merger.ln_q",
-                    "visual.merger.mlp.0",
-                    "visual.merger.mlp.2",
-                ],
-                NormKind::Rms,
-                false,
-                config,
-                device,
-            )?,
-            Family::Qwen3Vl => PatchMerger::load(
-                checkpoint,
-                [
-                    "visual.merger.norm",
-                    "visual.merger.linear_fc1",
-                    "visual.merger.linear_fc2",
-                ],
-                NormKind::Layer,
-                false,
-                config,
-                device,
-            )?,
-        };
+        let merger = PatchMerger::load(
+            checkpoint,
+            tensors::merger(family),
+            norm,
+            false,
+            config,
+            device,
+        )?;
         let deepstack_mergers = (0..config.deepstack_visual_indexes.len())
             .map(|i| {
-                let prefix = format!("visual.deepstack_merger_list.{i}");
                 PatchMerger::load(
                     checkpoint,
-                    [
-                        &format!("{prefix}.norm"),
-                        &format!("{prefix}.linear_fc1"),
-                        &format!("{prefix}.linear_fc2"),
-                    ],
+                    tensors::deepstack_merger(i),
                     NormKind::Layer,
                     true,
                     config,
@@ -311,35 +289,24 @@ impl VisionBlock {
         index: usize,
         device: &Device,
     ) -> Result<Self, CheckpointError> {
-        let prefix = format!("visual.blocks.{index}");
+        let prefix = tensors::vision_block(index);
         let hidden = config.hidden_size;
-        let mlp_names = match family {
-            Family::Qwen2_5Vl => MlpNames {
-                gate: Some("gate_proj"),
-                up: "up_proj",
-                down: "down_proj",
-                hidden,
-                intermediate: config.intermediate_size,
-                bias: true,
-                activation: config.hidden_act,
-                quant: None,
-            },
-            Family::Qwen3Vl => MlpNames {
-                gate: None,
-                up: "linear_fc1",
-                down: "linear_fc2",
-                hidden,
-                intermediate: config.intermediate_size,
-                bias: true,
-                activation: config.hidden_act,
-                quant: None,
-            },
+        let parts = tensors::vision_mlp(family);
+        let mlp_names = MlpNames {
+            gate: parts.gate,
+            up: parts.up,
+            down: parts.down,
+            hidden,
+            intermediate: config.intermediate_size,
+            bias: true,
+            activation: config.hidden_act,
+            quant: None,
         };
         Ok(VisionBlock {
             norm1: Norm::load(
                 norm,
                 checkpoint,
-                &format!("{prefix}.norm1"),
+                &format!("{prefix}.{}", tensors::VISION_NORM1),
                 hidden,
                 NORM_EPS,
                 device,
@@ -347,14 +314,14 @@ impl VisionBlock {
             norm2: Norm::load(
                 norm,
                 checkpoint,
-                &format!("{prefix}.norm2"),
+                &format!("{prefix}.{}", tensors::VISION_NORM2),
                 hidden,
                 NORM_EPS,
                 device,
             )?,
             qkv: load_dense(
                 checkpoint,
-                &format!("{prefix}.attn.qkv"),
+                &format!("{prefix}.{}", tensors::VISION_QKV),
                 hidden,
                 3 * hidden,
                 true,
@@ -362,13 +329,18 @@ impl VisionBlock {
             )?,
             proj: load_dense(
                 checkpoint,
-                &format!("{prefix}.attn.proj"),
+                &format!("{prefix}.{}", tensors::VISION_OUT),
                 hidden,
                 hidden,
                 true,
                 device,
             )?,
-            mlp: Mlp::load(checkpoint, &format!("{prefix}.mlp"), mlp_names, device)?,
+            mlp: Mlp::load(
+                checkpoint,
+                &format!("{prefix}.{}", tensors::MLP),
+                mlp_names,
+                device,
+            )?,
             heads: config.num_heads,
         })
     }
@@ -407,7 +379,7 @@ impl VisionBlock {
 impl PatchMerger {
     fn load(
         checkpoint: &mut Checkpoint,
-        [norm, fc1, fc2]: [&str; 3],
+        [norm, fc1, fc2]: [String; 3],
         kind: NormKind,
         norm_after_merge: bool,
         config: &VisionConfig,
@@ -420,11 +392,11 @@ impl PatchMerger {
             config.hidden_size
         };
         Ok(PatchMerger {
-            norm: Norm::load(kind, checkpoint, norm, norm_size, NORM_EPS, device)?,
-            fc1: load_dense(checkpoint, fc1, merged, merged, true, device)?,
+            norm: Norm::load(kind, checkpoint, &norm, norm_size, NORM_EPS, device)?,
+            fc1: load_dense(checkpoint, &fc1, merged, merged, true, device)?,
             fc2: load_dense(
                 checkpoint,
-                fc2,
+                &fc2,
                 merged,
                 config.out_hidden_size,
                 true,

@@ -1,3 +1,5 @@
+//! Decoding: PNG, JPEG and WebP bytes to RGB pixels, within a pixel budget read from the header.
+
 use std::io::Cursor;
 
 use image::{ImageFormat, ImageReader, Limits, RgbImage};

@@ -1,3 +1,6 @@
+//! What can go wrong between a query (or a corpus bundle) and its results, whichever backend
+//! answers.
+
 use thiserror::Error;
 
 /// Everything that can go wrong between a query (or a bundle) and its results.
