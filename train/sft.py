@@ -5,12 +5,16 @@
     python train/sft.py check --model MODEL --data DATA
     python train/sft.py train --model MODEL --data DATA [--val VAL] --out RUN [--epochs E | --steps N] ...
     python train/sft.py export --model MODEL --checkpoint RUN[/checkpoints/step-N] --out DIR
+    python train/sft.py reference --model MODEL --data DATA --out FIXTURE [--records N]
 
 `init` writes a seeded random-init model directory. `check` validates every record and image of a
 data directory against a model and prints a summary (exit status 1 if images fail). `train` trains,
 writing RUN/log.jsonl, checkpoints, RUN/final/ and RUN/summary.json; run it again on the same RUN
 to resume. `export` writes a checkpoint of a run (the newest valid one when given the run
-directory) as a model directory, to evaluate a run before it ends. Errors in the inputs exit with status 2 and a message naming the file at fault.
+directory) as a model directory, to evaluate a run before it ends. `reference` writes the model's
+logits on records of a data directory as a fixture for `gog vlm check`, which runs the same
+records through the runtime. Errors in the inputs exit with status 2 and a message naming the
+file at fault.
 """
 
 from __future__ import annotations
@@ -90,6 +94,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from reference_fixture import write_fixture
+
+    records = write_fixture(args.model, args.data, args.records, args.out, args.max_tokens)
+    print(f"{args.out}: the logits of {args.model} on {len(records)} records ({', '.join(records)})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from gog_tiny import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS, PRESETS
 
@@ -152,6 +164,14 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint, or a run (its newest valid one)")
     export.add_argument("--out", type=Path, required=True)
     export.set_defaults(handler=cmd_export)
+
+    reference = commands.add_parser("reference", help="write a model's logits on data records for `gog vlm check`")
+    reference.add_argument("--model", type=Path, required=True, help="a model directory (a run's final/)")
+    reference.add_argument("--data", type=Path, required=True, help="a data directory (format gog-train-data)")
+    reference.add_argument("--out", type=Path, required=True, help="the fixture file (safetensors)")
+    reference.add_argument("--records", type=int, default=3, help="how many records with a picture")
+    reference.add_argument("--max-tokens", type=int, default=2048, help="skip longer records")
+    reference.set_defaults(handler=cmd_reference)
     return root
 
 

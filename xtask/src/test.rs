@@ -169,6 +169,31 @@ fn train_smoke() -> Result<String> {
              {uniform:.3}"
         );
     }
+    // Given the records' own inputs, the runtime computes the trained model's logits: the
+    // trainer writes them for a few validation records with a picture, `gog vlm check` runs the
+    // same records through the runtime (unquantised) and fails above the tolerance.
+    let fixture = work.join("reference.safetensors");
+    let trained = out.run.join("final");
+    process::run(
+        std::process::Command::new(&python)
+            .current_dir(paths::workspace())
+            .arg("train/sft.py")
+            .arg("reference")
+            .arg("--model")
+            .arg(&trained)
+            .arg("--data")
+            .arg(&out.validation_data)
+            .arg("--out")
+            .arg(&fixture),
+    )?;
+    let check = process::output(
+        std::process::Command::new(&out.gog)
+            .args(["vlm", "check", "--tolerance", "1e-3", "--model"])
+            .arg(&trained)
+            .arg("--fixture")
+            .arg(&fixture),
+    )?;
+    let logit_diff = check.lines().last().unwrap_or_default().to_owned();
     // The Q8 package loads in the runtime and drives the agent over the corpus, as `gog eval`
     // runs it; a tiny model's answers are not judged, only that every run ended.
     let report = work.join("eval.json");
@@ -193,7 +218,8 @@ fn train_smoke() -> Result<String> {
         bail!("gog eval of the smoke package: {questions:?} questions, {failed:?} failed runs");
     }
     Ok(format!(
-        " — validation loss {val_loss:.2} against the uniform predictor's {uniform:.2}; the Q8 package ran 2 questions"
+        " — validation loss {val_loss:.2} against the uniform predictor's {uniform:.2}; runtime \
+         against trainer: {logit_diff}; the Q8 package ran 2 questions"
     ))
 }
 

@@ -126,6 +126,8 @@ pub struct SftOutput {
     pub corpus: PathBuf,
     /// The validation scenes (a benchmark file for `gog eval`).
     pub validation_scenes: PathBuf,
+    /// The validation records (format `gog-train-data`).
+    pub validation_data: PathBuf,
     /// The trainer's run directory: `log.jsonl`, `summary.json`, `final/`.
     pub run: PathBuf,
     /// The Q8 model package.
@@ -345,6 +347,7 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
         gog,
         corpus,
         validation_scenes: scenes.join("validation.jsonl"),
+        validation_data: data_val,
         run: run_dir,
         package,
     })
