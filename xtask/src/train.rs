@@ -296,34 +296,37 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
             ]);
         train
     };
+    // The trainer always runs: it resumes a run, finds a finished one finished (and rewrites
+    // the same final/), and refuses a run directory trained with other arguments or data.
     let start = if args.reading && args.reading_steps > 0 {
-        if !reading_dir.join("summary.json").exists() {
-            process::run(trainer(&init, &reading_dir).args([
-                "--behaviour",
-                "reading", // gog_train::reading::BEHAVIOUR
-                "--steps",
-                &args.reading_steps.to_string(),
-                // No decay: the copying turn came late, at full learning rate.
-                "--min-lr-ratio",
-                "1",
-            ]))?;
-        }
+        process::run(trainer(&init, &reading_dir).args([
+            "--behaviour",
+            "reading", // gog_train::reading::BEHAVIOUR
+            "--steps",
+            &args.reading_steps.to_string(),
+            // No decay: the copying turn came late, at full learning rate.
+            "--min-lr-ratio",
+            "1",
+        ]))?;
         reading_dir.join("final")
     } else {
         init.clone()
     };
     let model = run_dir.join("final");
-    if !run_dir.join("summary.json").exists() {
-        let mut train = trainer(&start, &run_dir);
-        match args.steps {
-            Some(steps) => train.args(["--steps", &steps.to_string()]),
-            None => train.args(["--epochs", &args.epochs.to_string()]),
-        };
-        process::run(&mut train)?;
-    }
+    let mut train = trainer(&start, &run_dir);
+    match args.steps {
+        Some(steps) => train.args(["--steps", &steps.to_string()]),
+        None => train.args(["--epochs", &args.epochs.to_string()]),
+    };
+    process::run(&mut train)?;
 
     let package = work.join("package-q8");
-    stage(&work, "package", "q8", || {
+    // Keyed on the trained weights: a model trained again is packaged again.
+    let weights = model.join("model.safetensors");
+    let weights_sha256 = sha256_hex(
+        &std::fs::read(&weights).with_context(|| format!("cannot read {}", weights.display()))?,
+    );
+    stage(&work, "package", &format!("q8 of {weights_sha256}"), || {
         if package.exists() {
             std::fs::remove_dir_all(&package)?;
         }
@@ -450,4 +453,13 @@ pub fn build_gog() -> Result<PathBuf> {
         bail!("cargo built gog-cli but {} is missing", gog.display());
     }
     Ok(gog)
+}
+
+/// Lower-case hex SHA-256.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
