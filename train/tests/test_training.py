@@ -15,6 +15,7 @@ from pathlib import Path
 
 import support
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file
 
 from errors import DataError, ResumeMismatchError
@@ -141,6 +142,27 @@ class TrainingTest(unittest.TestCase):
                                  capture_output=True, text=True)  # fmt: skip
         self.assertEqual(refused.returncode, 2, refused.stderr)
         self.assertIn("neither a checkpoint nor a run directory", refused.stderr)
+
+    def test_reference_writes_the_final_models_logits_for_gog_vlm_check(self) -> None:
+        out = self.root / "reference.safetensors"
+        final = self.args.out / "final"
+        command = [support.PYTHON, str(support.TRAIN_DIR / "sft.py"), "reference", "--model", str(final),
+                   "--data", str(self.val), "--out", str(out), "--records", "2"]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+        with safe_open(out, "pt") as fixture:
+            settings = json.loads(fixture.metadata()["gog"])
+            tensors = {name: fixture.get_tensor(name) for name in fixture.keys()}
+        self.assertEqual(settings["cases"], ["record0", "record1"])
+        for case in settings["cases"]:
+            ids = tensors[f"{case}.input_ids"]
+            self.assertEqual(tensors[f"{case}.position_ids"].shape, (3, len(ids)))
+            self.assertEqual(tensors[f"{case}.logits"].shape[0], len(ids))
+            self.assertEqual(tensors[f"{case}.logits"].dtype, torch.float32)
+            self.assertGreater(len(tensors[f"{case}.image_grid_thw"]), 0)
+        refused = subprocess.run([*command[:-2], "--records", "2", "--max-tokens", "1"],
+                                 capture_output=True, text=True)  # fmt: skip
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("no record with a picture", refused.stderr)
 
     def test_kill_and_resume_is_exact(self) -> None:
         args = replace(self.args, out=self.root / "killed", checkpoint_every=1)
