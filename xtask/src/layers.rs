@@ -15,7 +15,7 @@ use crate::{paths, process};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("gog-types", &[]),
     ("gog-webgpu", &[]),
-    ("xtask", &[]),
+    ("xtask", &["gog-types"]),
     ("gog-search", &["gog-types"]),
     ("gog-vlm", &["gog-types", "gog-webgpu"]),
     ("gog-agent", &["gog-types"]),

@@ -323,7 +323,7 @@ pub fn sft(args: &SftArgs) -> Result<SftOutput> {
     let package = work.join("package-q8");
     // Keyed on the trained weights: a model trained again is packaged again.
     let weights = model.join("model.safetensors");
-    let weights_sha256 = sha256_hex(
+    let weights_sha256 = gog_types::sha256_hex(
         &std::fs::read(&weights).with_context(|| format!("cannot read {}", weights.display()))?,
     );
     stage(&work, "package", &format!("q8 of {weights_sha256}"), || {
@@ -453,13 +453,4 @@ pub fn build_gog() -> Result<PathBuf> {
         bail!("cargo built gog-cli but {} is missing", gog.display());
     }
     Ok(gog)
-}
-
-/// Lower-case hex SHA-256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
