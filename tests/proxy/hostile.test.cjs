@@ -26,30 +26,34 @@ function workerLines(target, from) {
   return target.log().slice(from).split('\n').filter((line) => /^[A-Z]+ \/v1\//.test(line));
 }
 
+// `target`'s logged answer to `path` since `from` (its log's length then), waiting up to
+// `waitMs`; undefined if it logged none.
+async function workerAnswer(target, from, path, waitMs) {
+  const started = Date.now();
+  for (;;) {
+    const line = workerLines(target, from).find((l) => l.includes(` ${path} `));
+    if (line || Date.now() - started > waitMs) return line;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
 // Sends `head` (request line and headers) and no body to `target` on a raw socket; resolves
 // when the worker has logged its answer to `path`, with what the client had heard by then.
 // `wrangler dev`'s own proxy in front of the worker holds the answer until the declared body
 // has arrived, so the worker's log is where its answer shows.
-function headersOnly(target, head, path, { waitMs = 10000 } = {}) {
+async function headersOnly(target, head, path, { waitMs = 10000 } = {}) {
   const { hostname, port } = new URL(target.url);
   const from = target.log().length;
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    let heard = '';
-    socket.on('data', (data) => { heard += data.toString(); });
-    socket.on('error', () => {});
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const line = workerLines(target, from).find((l) => l.includes(` ${path} `));
-      if (line || Date.now() - started > waitMs) {
-        clearInterval(poll);
-        socket.destroy();
-        if (!line) reject(new Error(`the worker did not answer ${path} within ${waitMs} ms from the headers alone`));
-        else resolve({ line, heard, ms: Date.now() - started });
-      }
-    }, 50);
-    socket.write(head);
-  });
+  const socket = net.connect(Number(port), hostname);
+  let heard = '';
+  socket.on('data', (data) => { heard += data.toString(); });
+  socket.on('error', () => {});
+  const started = Date.now();
+  socket.write(head);
+  const line = await workerAnswer(target, from, path, waitMs);
+  socket.destroy();
+  if (!line) throw new Error(`the worker did not answer ${path} within ${waitMs} ms from the headers alone`);
+  return { line, heard, ms: Date.now() - started };
 }
 
 test('refused requests never load the corpus; the first good search does', async () => {
@@ -167,11 +171,7 @@ test('the worker answers a declared body over the limit from the headers alone',
   } catch (error) {
     // The worker may answer and close while the client is still sending (EPIPE under load);
     // then its own log says what it answered.
-    let line;
-    for (let waited = 0; !line && waited < 5000; waited += 50) {
-      line = workerLines(worker, from).find((l) => l.includes(' /v1/search/text '));
-      if (!line) await new Promise((done) => setTimeout(done, 50));
-    }
+    const line = await workerAnswer(worker, from, '/v1/search/text', 5000);
     assert.ok(line, `the chunked upload failed (${error.cause?.code ?? error.message}) and the worker logged no answer`);
     status = Number(line.split(' ')[2]);
   }
