@@ -618,6 +618,21 @@ mod tests {
     }
 
     #[test]
+    fn every_stored_name_reads_back_to_its_logical_name() {
+        for logical in [
+            "language_model.layers.3.mlp.up_proj.weight",
+            "language_model.embed_tokens.weight",
+            "visual.blocks.1.attn.qkv.bias",
+            "visual.deepstack_merger_list.0.norm.weight",
+            "lm_head.weight",
+        ] {
+            for stored in stored_names(logical) {
+                assert_eq!(logical_name(&stored), logical, "{stored}");
+            }
+        }
+    }
+
+    #[test]
     fn finds_tensors_under_either_layout_and_converts_half_precision() {
         let bf16_bytes: Vec<u8> = [1.5f32, -2.0]
             .iter()
