@@ -80,6 +80,9 @@ class Batch:
     picture_labels: torch.Tensor | None = None
     # [B, L] bool: the loss tokens that copy the tool response before them (see copied_tokens)
     copies: torch.Tensor | None = None
+    # [B, L, 4] float32: on the image tokens of images with regions, the box of the picture the
+    # token shows (see picture_boxes); NaN elsewhere
+    picture_boxes: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
         non_blocking = device.type == "cuda"
@@ -90,7 +93,7 @@ class Batch:
         return Batch(
             move(self.input_ids), move(self.attention_mask), move(self.labels), move(self.mm_token_type_ids),
             move(self.pixel_values), move(self.image_grid_thw), self.tokens, move(self.picture_labels),
-            move(self.copies),
+            move(self.copies), move(self.picture_boxes),
         )  # fmt: skip
 
     def pin_memory(self) -> Batch:
@@ -102,13 +105,13 @@ class Batch:
         return Batch(
             pin(self.input_ids), pin(self.attention_mask), pin(self.labels), pin(self.mm_token_type_ids),
             pin(self.pixel_values), pin(self.image_grid_thw), self.tokens, pin(self.picture_labels),
-            pin(self.copies),
+            pin(self.copies), pin(self.picture_boxes),
         )  # fmt: skip
 
 
-def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
+def covering_regions(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
     """Per image token, in the order of the image's <|image_pad|> run (merged cells, row by row), the
-    index in PICTURE_KINDS of the topmost region over the cell's centre, 0 where there is none;
+    index in image.regions of the topmost region over the cell's centre, -1 where there is none;
     None for an image without regions (older data)."""
     if not image.regions:
         return None
@@ -116,13 +119,36 @@ def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndar
     cell = patch_size * merge_size
     centres_y = (np.arange(h // merge_size) + 0.5) * cell
     centres_x = (np.arange(w // merge_size) + 0.5) * cell
-    labels = np.zeros((h // merge_size, w // merge_size), dtype=np.int64)
-    for region in image.regions:  # drawing order: a later picture covers an earlier one
+    covering = np.full((h // merge_size, w // merge_size), -1, dtype=np.int64)
+    for index, region in enumerate(image.regions):  # drawing order: a later picture covers an earlier one
         x1, y1, x2, y2 = region.box
         rows = (centres_y >= y1) & (centres_y < y2)
         columns = (centres_x >= x1) & (centres_x < x2)
-        labels[np.ix_(rows, columns)] = PICTURE_KINDS.index(region.kind)
-    return np.tile(labels.reshape(-1), t)
+        covering[np.ix_(rows, columns)] = index
+    return np.tile(covering.reshape(-1), t)
+
+
+def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
+    """Per image token (see covering_regions), the index in PICTURE_KINDS of what it shows: the kind
+    of the topmost region over it, 0 (background) where there is none."""
+    covering = covering_regions(image, patch_size, merge_size)
+    if covering is None:
+        return None
+    kinds = np.asarray([0] + [PICTURE_KINDS.index(region.kind) for region in image.regions], dtype=np.int64)
+    return kinds[covering + 1]
+
+
+def picture_boxes(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
+    """Per image token (see covering_regions), the box of the picture it shows as fractions of the
+    image's width and height (x1, y1, x2, y2; the convention's thousandths over 1000), NaN on the
+    background."""
+    covering = covering_regions(image, patch_size, merge_size)
+    if covering is None:
+        return None
+    _, h, w = image.grid
+    size = np.asarray([w, h, w, h], dtype=np.float32) * patch_size
+    boxes = np.asarray([[np.nan] * 4] + [np.asarray(r.box, dtype=np.float32) / size for r in image.regions])
+    return boxes[covering + 1].astype(np.float32)
 
 
 def copied_tokens(ids: np.ndarray, spans: Sequence[tuple[int, int]], tool_response: int) -> np.ndarray:
@@ -163,6 +189,7 @@ class Collator:
         attention_mask = torch.zeros((len(records), width), dtype=torch.long)
         labels = torch.full((len(records), width), IGNORE, dtype=torch.long)
         pictures = torch.full((len(records), width), IGNORE, dtype=torch.long)
+        boxes = torch.full((len(records), width, 4), float("nan"))
         copies = torch.zeros((len(records), width), dtype=torch.bool)
         pixels: list[np.ndarray] = []
         grids: list[tuple[int, int, int]] = []
@@ -180,6 +207,7 @@ class Collator:
                 shown = picture_labels(image, self.patch_size, self.merge_size)
                 if shown is not None:
                     pictures[row, start:end] = torch.from_numpy(shown)
+                    boxes[row, start:end] = torch.from_numpy(picture_boxes(image, self.patch_size, self.merge_size))
                 try:
                     values, grid = self.processor.process(self.directory / image.file)
                 except ImageFailure as exc:
@@ -201,6 +229,7 @@ class Collator:
             tokens=int(sum(r.length for r in records)),
             picture_labels=pictures if bool((pictures != IGNORE).any()) else None,
             copies=copies if self.tool_response is not None else None,
+            picture_boxes=boxes if bool((pictures != IGNORE).any()) else None,
         )
 
 

@@ -142,6 +142,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--picture-weight", type=float, default=0.5, help="weight of the image tokens' picture-kind loss (0: off)"
     )
+    run.add_argument(
+        "--box-weight", type=float, default=0.0, help="weight of the image tokens' picture-box loss (0: off)"
+    )
     run.add_argument("--seed", type=int, default=0, help="data order and pixel-check sample")
     run.add_argument("--shuffle-window", type=int, default=1024, help="records sorted by length together")
     run.add_argument("--max-val-records", type=int, default=256)

@@ -59,6 +59,7 @@ class TrainArgs:
     grad_clip: float = 1.0
     digit_weight: float = 3.0
     picture_weight: float = 0.5
+    box_weight: float = 0.0
     seed: int = 0
     shuffle_window: int = 1024
     max_val_records: int = 256
@@ -83,6 +84,7 @@ class TrainArgs:
             "--lr must be positive": self.lr <= 0,
             "--digit-weight must be positive": self.digit_weight <= 0,
             "--picture-weight must not be negative": self.picture_weight < 0,
+            "--box-weight must not be negative": self.box_weight < 0,
             "--warmup must not be negative": self.warmup < 0,
             "--min-lr-ratio must be in [0, 1]": not 0 <= self.min_lr_ratio <= 1,
             "--batch-tokens must be positive": self.batch_tokens < 1,
@@ -100,7 +102,7 @@ class TrainArgs:
 
 RUN_FIELDS = (
     "epochs", "steps", "lr", "warmup", "min_lr_ratio", "weight_decay", "batch_tokens", "grad_clip",
-    "digit_weight", "picture_weight", "seed", "shuffle_window", "max_val_records", "behaviour",
+    "digit_weight", "picture_weight", "box_weight", "seed", "shuffle_window", "max_val_records", "behaviour",
 )  # fmt: skip
 
 
@@ -176,8 +178,11 @@ class Environment:
 class Losses(NamedTuple):
     """One batch's sums: cross-entropy over the loss tokens (each of the `digits` counted
     `digit_weight` times), correct argmax predictions and loss tokens; the same for the picture
-    kind of every labelled image token (zero when the batch has none); and the correct predictions
-    among the loss tokens that copy a tool response (Batch.copies), with their number."""
+    kind of every labelled image token (zero when the batch has none); the correct predictions
+    among the loss tokens that copy a tool response (Batch.copies), with their number; and, on the
+    image tokens that show a picture, the L1 error of the picture's box read off the vision
+    tower's output (summed over its four coordinates), the tokens whose read box has IoU >= 0.5
+    with it, and their number."""
 
     lm: torch.Tensor
     correct: torch.Tensor
@@ -187,6 +192,42 @@ class Losses(NamedTuple):
     picture_count: int
     copy_correct: int = 0
     copy_count: int = 0
+    box: torch.Tensor | None = None
+    box_hits: int = 0
+    box_count: int = 0
+
+
+def box_readout(hidden_size: int) -> torch.Tensor:
+    """Four fixed orthonormal directions of the vision tower's output space, [hidden, 4], along
+    which the box loss reads each image token's picture box. Fixed rather than learned: the
+    merger's last linear layer in front of them is learned anyway, and a fixed readout is no
+    parameter to checkpoint or export."""
+    generator = torch.Generator().manual_seed(4)
+    return torch.linalg.qr(torch.randn(hidden_size, 4, generator=generator))[0]
+
+
+@contextlib.contextmanager
+def vision_output(model: torch.nn.Module) -> Iterator[list[torch.Tensor]]:
+    """Collects what the vision tower's merger computes during the forward passes inside: the
+    embeddings that stand for the <|image_pad|> tokens, in their order."""
+    captured: list[torch.Tensor] = []
+    handle = model.model.visual.merger.register_forward_hook(lambda _module, _inputs, out: captured.append(out))
+    try:
+        yield captured
+    finally:
+        handle.remove()
+
+
+def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """IoU of rows of (x1, y1, x2, y2); a box with no area has IoU 0."""
+    width = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
+    height = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
+    overlap = width * height
+
+    def area(box: torch.Tensor) -> torch.Tensor:
+        return (box[:, 2] - box[:, 0]).clamp(min=0) * (box[:, 3] - box[:, 1]).clamp(min=0)
+
+    return overlap / (area(a) + area(b) - overlap).clamp(min=1e-9)
 
 
 def batch_loss(
@@ -196,12 +237,14 @@ def batch_loss(
     digits: torch.Tensor | None = None,
     digit_weight: float = 1.0,
     pictures: torch.Tensor | None = None,
+    boxes: torch.Tensor | None = None,
 ) -> Losses:
     """The batch's losses. The head runs only on positions that predict a loss token, and, given
     `pictures` (the token ids of PICTURE_KINDS' words), on labelled image tokens, scored against
     those words' rows of the head alone: what each image token shows, read out through the
-    vocabulary the model writes kinds with."""
-    with env.autocast():
+    vocabulary the model writes kinds with. Given `boxes` (box_readout), each image token that
+    shows a picture is also read, as it leaves the vision tower, for that picture's box."""
+    with env.autocast(), vision_output(model) as merged:
         hidden = model.model(
             input_ids=batch.input_ids,
             attention_mask=batch.attention_mask,
@@ -219,6 +262,17 @@ def batch_loss(
             kind_rows = model.lm_head.weight[pictures]
             shown = (hidden[labelled] @ kind_rows.T).float(), batch.picture_labels[labelled]
     targets = targets[mask]
+    box, box_hits, box_count = None, 0, 0
+    if boxes is not None and batch.picture_boxes is not None and merged:
+        true = batch.picture_boxes[batch.mm_token_type_ids.bool()]
+        tokens = torch.cat(merged).float()
+        if tokens.shape[0] != true.shape[0]:
+            raise TrainError(f"the vision tower gave {tokens.shape[0]} image tokens for {true.shape[0]} in the batch")
+        boxed = ~torch.isnan(true[:, 0])
+        read = tokens[boxed] @ boxes
+        box = F.l1_loss(read, true[boxed], reduction="sum")
+        box_hits = int((box_iou(read.detach(), true[boxed]) >= 0.5).sum())
+        box_count = int(boxed.sum())
     losses = F.cross_entropy(logits, targets, reduction="none")
     if digits is not None and digit_weight != 1.0:
         losses = torch.where(torch.isin(targets, digits), losses * digit_weight, losses)
@@ -236,29 +290,39 @@ def batch_loss(
         picture_correct = (kind_logits.detach().argmax(-1) == kinds).sum()
         picture_count = int(kinds.numel())
     return Losses(
-        losses.sum(), correct, int(targets.numel()), picture, picture_correct, picture_count, copy_correct, copy_count
-    )
+        losses.sum(), correct, int(targets.numel()), picture, picture_correct, picture_count, copy_correct, copy_count,
+        box, box_hits, box_count,
+    )  # fmt: skip
 
 
 class Validation(NamedTuple):
     """Token-level loss and accuracy over the validation set (unweighted); the accuracy of the
-    picture kinds its image tokens are read as (None when its images have no regions); and of the
-    tokens that copy a tool response (None when it has none)."""
+    picture kinds its image tokens are read as (None when its images have no regions); of the
+    tokens that copy a tool response (None when it has none); and the share of image tokens showing
+    a picture whose box read off the vision tower has IoU >= 0.5 with it, with the mean error of
+    its coordinates in thousandths (None without regions, or without `boxes`)."""
 
     loss: float
     acc: float
     picture_acc: float | None
     copy_acc: float | None
+    box_acc: float | None = None
+    box_error: float | None = None
 
 
 @torch.no_grad()
 def evaluate(
-    model: torch.nn.Module, loader: Callable[[], Iterator[Batch]], env: Environment, pictures: torch.Tensor | None
+    model: torch.nn.Module,
+    loader: Callable[[], Iterator[Batch]],
+    env: Environment,
+    pictures: torch.Tensor | None,
+    boxes: torch.Tensor | None = None,
 ) -> Validation:
     model.eval()
     loss_sum, correct_sum, count_sum, picture_correct, picture_count, copy_correct, copy_count = 0.0, 0, 0, 0, 0, 0, 0
+    box_error, box_hits, box_count = 0.0, 0, 0
     for batch in loader():
-        losses = batch_loss(model, batch.to(env.device), env, pictures=pictures)
+        losses = batch_loss(model, batch.to(env.device), env, pictures=pictures, boxes=boxes)
         loss_sum += float(losses.lm)
         correct_sum += int(losses.correct)
         count_sum += losses.count
@@ -266,12 +330,18 @@ def evaluate(
         picture_count += losses.picture_count
         copy_correct += losses.copy_correct
         copy_count += losses.copy_count
+        if losses.box is not None:
+            box_error += float(losses.box)
+            box_hits += losses.box_hits
+            box_count += losses.box_count
     model.train()
     return Validation(
         loss_sum / max(count_sum, 1),
         correct_sum / max(count_sum, 1),
         picture_correct / picture_count if picture_count else None,
         copy_correct / copy_count if copy_count else None,
+        box_hits / box_count if box_count else None,
+        1000 * box_error / (4 * box_count) if box_count else None,
     )
 
 
@@ -427,6 +497,10 @@ class Run:
         # dense signal for the vision tower, which from random weights learns too little from the
         # few box digits a trajectory holds.
         self.pictures = torch.tensor(self.model_dir.ids.picture_kinds, dtype=torch.long, device=self.env.device)
+        # Where each image token's picture is, read off the vision tower's output: the box digits a
+        # trajectory writes are a few tokens that need the whole picture found first; this asks
+        # every token of it for the box, so the text model only has to find one and read it.
+        self.boxes = box_readout(self.model_dir.config["vision_config"]["out_hidden_size"]).to(self.env.device)
         self.val_records = self.val_data.records[: args.max_val_records] if self.val_data else []
         self.val_plan = eval_batches([r.length for r in self.val_records], args.batch_tokens)
 
@@ -477,13 +551,16 @@ class Run:
     def train_step(self, batch: Batch, window: Window) -> None:
         """One optimizer step on one batch; adds the step's sums to the log window."""
         pictures = self.pictures if self.args.picture_weight > 0 else None
+        boxes = self.boxes if self.args.box_weight > 0 else None
         losses = batch_loss(
-            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight, pictures
+            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight, pictures, boxes
         )
         loss_sum, correct, count = losses.lm, losses.correct, losses.count
         loss = loss_sum / max(count, 1)
         if losses.picture_count:
             loss = loss + self.args.picture_weight * losses.picture / losses.picture_count
+        if losses.box_count:
+            loss = loss + self.args.box_weight * losses.box / (4 * losses.box_count)
         if not torch.isfinite(loss):
             raise TrainError(f"the loss is {float(loss)} at step {self.progress.step + 1}; stopping")
         loss.backward()
@@ -505,7 +582,7 @@ class Run:
         def loader() -> Iterator[Batch]:
             return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
 
-        val = evaluate(self.model, loader, self.env, self.pictures)
+        val = evaluate(self.model, loader, self.env, self.pictures, self.boxes if self.args.box_weight > 0 else None)
         step = self.progress.step
         entry = {"kind": "val", "step": step, "loss": val.loss, "acc": val.acc, "records": len(self.val_records)}
         extra = ""
@@ -515,6 +592,9 @@ class Run:
         if val.copy_acc is not None:
             entry["copy_acc"] = val.copy_acc
             extra += f", copies {val.copy_acc:.4f}"
+        if val.box_acc is not None:
+            entry["box_acc"], entry["box_error"] = val.box_acc, val.box_error
+            extra += f", picture boxes {val.box_acc:.4f} (error {val.box_error:.0f}/1000)"
         self.log.write(entry)
         self.report(f"step {step}: val loss {val.loss:.4f} acc {val.acc:.4f}{extra} on {len(self.val_records)} records")
 

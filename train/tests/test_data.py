@@ -12,6 +12,7 @@ from pathlib import Path
 import support
 
 import numpy as np
+import torch
 
 from batching import IGNORE, Collator, copied_tokens, epoch_batches, pack
 from data import IMAGE_GRID_MISMATCH, IMAGE_UNREADABLE, TOO_LONG, load_dataset
@@ -180,7 +181,7 @@ class DataTest(unittest.TestCase):
         self.assertEqual(batch.labels[0, start - 1].item(), IGNORE)
 
     def test_picture_labels_follow_the_topmost_region_at_each_cell_centre(self) -> None:
-        from batching import picture_labels
+        from batching import picture_boxes, picture_labels
         from data import ImageRef, Region
 
         # 96x64 pixels: 2 rows of 3 merged 32-pixel cells, centres at x 16, 48, 80 and y 16, 48.
@@ -192,6 +193,10 @@ class DataTest(unittest.TestCase):
             [kinds.index(k) for k in ("flag", "logo", "logo", "flag", "flag", "background")],
         )
         self.assertIsNone(picture_labels(ImageRef("images/x.png", (1, 4, 6), "0" * 64), 16, 2))
+        boxes = picture_boxes(image, 16, 2)
+        flag_box, logo_box = [0, 0, 64 / 96, 1], [40 / 96, 0, 1, 0.5]
+        np.testing.assert_allclose(boxes[[0, 1, 2, 3, 4]], [flag_box, logo_box, logo_box, flag_box, flag_box])
+        self.assertTrue(np.isnan(boxes[5]).all(), "the background shows no picture")
         dataset = load_dataset(self.data, self.model, pixel_sample=0)
         collator = Collator(
             self.data, ImageProcessor(self.model.processor), self.model.ids.endoftext, self.model.ids.image_pad
@@ -201,6 +206,8 @@ class DataTest(unittest.TestCase):
         self.assertTrue(bool((labelled <= (batch.mm_token_type_ids == 1)).all()), "only image tokens are labelled")
         shown = batch.picture_labels[labelled]
         self.assertTrue(bool((shown == 0).any() and (shown == kinds.index("flag")).any()), shown.tolist())
+        boxed = ~torch.isnan(batch.picture_boxes[..., 0])
+        self.assertTrue(bool((boxed == (labelled & (batch.picture_labels != 0))).all()), "a box where a picture is")
 
     def test_copied_tokens_continue_a_pair_first_read_in_the_latest_tool_response(self) -> None:
         read = 90  # the <tool_response> id

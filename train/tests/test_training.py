@@ -40,7 +40,7 @@ class TrainingTest(unittest.TestCase):
         cls.val = support.standard_data(tokenizer, cls.root / "val", records=6, seed=1)
         cls.args = TrainArgs(
             model=cls.model, data=cls.data, val=cls.val, out=cls.root / "reference", steps=STEPS, lr=3e-3,
-            warmup=0.1, batch_tokens=512, threads=1, log_every=1, eval_every=20, checkpoint_minutes=60,
+            warmup=0.1, batch_tokens=512, threads=1, log_every=1, eval_every=20, checkpoint_minutes=60, box_weight=1.0,
         )  # fmt: skip
         cls.summary = train(cls.args, report=lambda _: None)
         cls.reference = load_file(cls.args.out / "final" / "model.safetensors")
@@ -73,6 +73,10 @@ class TrainingTest(unittest.TestCase):
         background = 1 - 0.25  # a square covers about a quarter of each picture
         self.assertGreater(val[-1]["picture_acc"], 0.0)
         self.assertNotEqual(val[-1]["picture_acc"], background)
+        # And each square's box is read off the vision tower's output: the error is a fraction of a
+        # side (as thousandths), and it falls as the run trains.
+        self.assertLess(val[-1]["box_error"], val[0]["box_error"], val)
+        self.assertTrue(0.0 <= val[-1]["box_acc"] <= 1.0, val)
 
     def test_final_model_loads_and_loss_matches_transformers(self) -> None:
         from transformers import Qwen3VLForConditionalGeneration
@@ -171,6 +175,7 @@ class TrainingTest(unittest.TestCase):
             "--data", str(args.data), "--val", str(args.val), "--out", str(args.out), "--steps", str(STEPS),
             "--lr", str(args.lr), "--warmup", str(args.warmup), "--batch-tokens", str(args.batch_tokens),
             "--threads", "1", "--log-every", "1", "--eval-every", "20", "--checkpoint-every", "1",
+            "--box-weight", str(args.box_weight),
         ]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log = args.out / "log.jsonl"
