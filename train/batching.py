@@ -81,7 +81,7 @@ class Batch:
     # [B, L] bool: the loss tokens that copy the tool response before them (see copied_tokens)
     copies: torch.Tensor | None = None
     # [B, L, 4] float32: on the image tokens of images with regions, the box of the picture the
-    # token shows (see picture_boxes); NaN elsewhere
+    # token shows (see picture_targets); NaN elsewhere
     picture_boxes: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
@@ -109,10 +109,12 @@ class Batch:
         )  # fmt: skip
 
 
-def covering_regions(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
-    """Per image token, in the order of the image's <|image_pad|> run (merged cells, row by row), the
-    index in image.regions of the topmost region over the cell's centre, -1 where there is none;
-    None for an image without regions (older data)."""
+def picture_targets(image: ImageRef, patch_size: int, merge_size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per image token, in the order of the image's <|image_pad|> run (merged cells, row by row), what
+    the topmost region over the cell's centre is: its index in PICTURE_KINDS (0, background, where
+    there is none), and its box as fractions of the image's width and height (x1, y1, x2, y2; the
+    convention's thousandths over 1000; NaN on the background). None for an image without regions
+    (older data)."""
     if not image.regions:
         return None
     t, h, w = image.grid
@@ -125,30 +127,11 @@ def covering_regions(image: ImageRef, patch_size: int, merge_size: int) -> np.nd
         rows = (centres_y >= y1) & (centres_y < y2)
         columns = (centres_x >= x1) & (centres_x < x2)
         covering[np.ix_(rows, columns)] = index
-    return np.tile(covering.reshape(-1), t)
-
-
-def picture_labels(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
-    """Per image token (see covering_regions), the index in PICTURE_KINDS of what it shows: the kind
-    of the topmost region over it, 0 (background) where there is none."""
-    covering = covering_regions(image, patch_size, merge_size)
-    if covering is None:
-        return None
+    shown = np.tile(covering.reshape(-1), t) + 1  # 0: no region
     kinds = np.asarray([0] + [PICTURE_KINDS.index(region.kind) for region in image.regions], dtype=np.int64)
-    return kinds[covering + 1]
-
-
-def picture_boxes(image: ImageRef, patch_size: int, merge_size: int) -> np.ndarray | None:
-    """Per image token (see covering_regions), the box of the picture it shows as fractions of the
-    image's width and height (x1, y1, x2, y2; the convention's thousandths over 1000), NaN on the
-    background."""
-    covering = covering_regions(image, patch_size, merge_size)
-    if covering is None:
-        return None
-    _, h, w = image.grid
     size = np.asarray([w, h, w, h], dtype=np.float32) * patch_size
     boxes = np.asarray([[np.nan] * 4] + [np.asarray(r.box, dtype=np.float32) / size for r in image.regions])
-    return boxes[covering + 1].astype(np.float32)
+    return kinds[shown], boxes[shown].astype(np.float32)
 
 
 def copied_tokens(ids: np.ndarray, spans: Sequence[tuple[int, int]], tool_response: int) -> np.ndarray:
@@ -204,10 +187,10 @@ class Collator:
                 copies[row, : record.length] = torch.from_numpy(copied)
             runs = image_pad_runs(record.input_ids, self.image_pad)
             for (start, end), image in zip(runs, record.images, strict=True):
-                shown = picture_labels(image, self.patch_size, self.merge_size)
+                shown = picture_targets(image, self.patch_size, self.merge_size)
                 if shown is not None:
-                    pictures[row, start:end] = torch.from_numpy(shown)
-                    boxes[row, start:end] = torch.from_numpy(picture_boxes(image, self.patch_size, self.merge_size))
+                    pictures[row, start:end] = torch.from_numpy(shown[0])
+                    boxes[row, start:end] = torch.from_numpy(shown[1])
                 try:
                     values, grid = self.processor.process(self.directory / image.file)
                 except ImageFailure as exc:
@@ -219,6 +202,7 @@ class Collator:
                     )
                 pixels.append(values)
                 grids.append(grid)
+        labelled = bool((pictures != IGNORE).any())
         return Batch(
             input_ids=input_ids,
             attention_mask=attention_mask,
@@ -227,9 +211,9 @@ class Collator:
             pixel_values=torch.from_numpy(np.concatenate(pixels)) if pixels else None,
             image_grid_thw=torch.tensor(grids, dtype=torch.long) if grids else None,
             tokens=int(sum(r.length for r in records)),
-            picture_labels=pictures if bool((pictures != IGNORE).any()) else None,
+            picture_labels=pictures if labelled else None,
             copies=copies if self.tool_response is not None else None,
-            picture_boxes=boxes if bool((pictures != IGNORE).any()) else None,
+            picture_boxes=boxes if labelled else None,
         )
 
 

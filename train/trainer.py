@@ -244,7 +244,9 @@ def batch_loss(
     those words' rows of the head alone: what each image token shows, read out through the
     vocabulary the model writes kinds with. Given `boxes` (box_readout), each image token that
     shows a picture is also read, as it leaves the vision tower, for that picture's box."""
-    with env.autocast(), vision_output(model) as merged:
+    # The vision tower's output is kept only when the box loss reads it.
+    watch = vision_output(model) if boxes is not None else contextlib.nullcontext([])
+    with env.autocast(), watch as merged:
         hidden = model.model(
             input_ids=batch.input_ids,
             attention_mask=batch.attention_mask,
@@ -500,7 +502,11 @@ class Run:
         # Where each image token's picture is, read off the vision tower's output: the box digits a
         # trajectory writes are a few tokens that need the whole picture found first; this asks
         # every token of it for the box, so the text model only has to find one and read it.
-        self.boxes = box_readout(self.model_dir.config["vision_config"]["out_hidden_size"]).to(self.env.device)
+        self.boxes = (
+            box_readout(self.model_dir.config["vision_config"]["out_hidden_size"]).to(self.env.device)
+            if args.box_weight > 0
+            else None
+        )
         self.val_records = self.val_data.records[: args.max_val_records] if self.val_data else []
         self.val_plan = eval_batches([r.length for r in self.val_records], args.batch_tokens)
 
@@ -551,9 +557,8 @@ class Run:
     def train_step(self, batch: Batch, window: Window) -> None:
         """One optimizer step on one batch; adds the step's sums to the log window."""
         pictures = self.pictures if self.args.picture_weight > 0 else None
-        boxes = self.boxes if self.args.box_weight > 0 else None
         losses = batch_loss(
-            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight, pictures, boxes
+            self.model, batch.to(self.env.device), self.env, self.digits, self.args.digit_weight, pictures, self.boxes
         )
         loss_sum, correct, count = losses.lm, losses.correct, losses.count
         loss = loss_sum / max(count, 1)
@@ -582,7 +587,7 @@ class Run:
         def loader() -> Iterator[Batch]:
             return (collator([self.val_records[i] for i in batch]) for batch in self.val_plan)
 
-        val = evaluate(self.model, loader, self.env, self.pictures, self.boxes if self.args.box_weight > 0 else None)
+        val = evaluate(self.model, loader, self.env, self.pictures, self.boxes)
         step = self.progress.step
         entry = {"kind": "val", "step": step, "loss": val.loss, "acc": val.acc, "records": len(self.val_records)}
         extra = ""

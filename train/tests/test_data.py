@@ -181,19 +181,19 @@ class DataTest(unittest.TestCase):
         self.assertEqual(batch.labels[0, start - 1].item(), IGNORE)
 
     def test_picture_labels_follow_the_topmost_region_at_each_cell_centre(self) -> None:
-        from batching import picture_boxes, picture_labels
+        from batching import picture_targets
         from data import ImageRef, Region
 
         # 96x64 pixels: 2 rows of 3 merged 32-pixel cells, centres at x 16, 48, 80 and y 16, 48.
         flag, logo = Region("flag", (0, 0, 64, 64)), Region("logo", (40, 0, 96, 32))
         image = ImageRef("images/x.png", (1, 4, 6), "0" * 64, (flag, logo))
         kinds = PICTURE_KINDS
+        labels, boxes = picture_targets(image, 16, 2)
         self.assertEqual(
-            picture_labels(image, 16, 2).tolist(),
+            labels.tolist(),
             [kinds.index(k) for k in ("flag", "logo", "logo", "flag", "flag", "background")],
         )
-        self.assertIsNone(picture_labels(ImageRef("images/x.png", (1, 4, 6), "0" * 64), 16, 2))
-        boxes = picture_boxes(image, 16, 2)
+        self.assertIsNone(picture_targets(ImageRef("images/x.png", (1, 4, 6), "0" * 64), 16, 2))
         flag_box, logo_box = [0, 0, 64 / 96, 1], [40 / 96, 0, 1, 0.5]
         np.testing.assert_allclose(boxes[[0, 1, 2, 3, 4]], [flag_box, logo_box, logo_box, flag_box, flag_box])
         self.assertTrue(np.isnan(boxes[5]).all(), "the background shows no picture")
