@@ -10,27 +10,18 @@ impl QwenVlConfig {
     pub(super) fn check(&self) -> Result<(), ConfigError> {
         self.check_bounds()?;
         let text = &self.text;
-        for (field, value) in [
-            ("vocab_size", text.vocab_size),
-            ("hidden_size", text.hidden_size),
-            ("intermediate_size", text.intermediate_size),
-            ("num_hidden_layers", text.num_hidden_layers),
-            ("head_dim", text.head_dim),
-            ("max_position_embeddings", text.max_position_embeddings),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::invalid(
-                    &format!("text_config.{field}"),
-                    "must not be 0",
-                ));
-            }
-        }
-        if text.num_attention_heads == 0 {
-            return Err(ConfigError::invalid(
-                "text_config.num_attention_heads",
-                "must not be 0",
-            ));
-        }
+        check_nonzero(
+            "text_config",
+            &[
+                ("vocab_size", text.vocab_size),
+                ("hidden_size", text.hidden_size),
+                ("intermediate_size", text.intermediate_size),
+                ("num_hidden_layers", text.num_hidden_layers),
+                ("head_dim", text.head_dim),
+                ("max_position_embeddings", text.max_position_embeddings),
+                ("num_attention_heads", text.num_attention_heads),
+            ],
+        )?;
         if text.num_key_value_heads == 0
             || !text
                 .num_attention_heads
@@ -55,21 +46,17 @@ impl QwenVlConfig {
             ));
         }
         let vision = &self.vision;
-        for (field, value) in [
-            ("depth", vision.depth),
-            ("intermediate_size", vision.intermediate_size),
-            ("out_hidden_size", vision.out_hidden_size),
-            ("patch_size", vision.patch_size),
-            ("spatial_merge_size", vision.spatial_merge_size),
-            ("temporal_patch_size", vision.temporal_patch_size),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::invalid(
-                    &format!("vision_config.{field}"),
-                    "must not be 0",
-                ));
-            }
-        }
+        check_nonzero(
+            "vision_config",
+            &[
+                ("depth", vision.depth),
+                ("intermediate_size", vision.intermediate_size),
+                ("out_hidden_size", vision.out_hidden_size),
+                ("patch_size", vision.patch_size),
+                ("spatial_merge_size", vision.spatial_merge_size),
+                ("temporal_patch_size", vision.temporal_patch_size),
+            ],
+        )?;
         if vision.num_heads == 0
             || !vision.hidden_size.is_multiple_of(vision.num_heads)
             || !vision.head_dim().is_multiple_of(4)
@@ -236,6 +223,17 @@ impl QwenVlConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// The first of `fields` (in `section`) that is 0, as the error naming it.
+fn check_nonzero(section: &str, fields: &[(&str, usize)]) -> Result<(), ConfigError> {
+    match fields.iter().find(|(_, value)| *value == 0) {
+        Some((field, _)) => Err(ConfigError::invalid(
+            &format!("{section}.{field}"),
+            "must not be 0",
+        )),
+        None => Ok(()),
     }
 }
 
