@@ -75,8 +75,9 @@ pub struct SftArgs {
     lr: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// BPE vocabulary, special tokens included.
-    #[arg(long, default_value_t = 4096)]
+    /// BPE vocabulary, special tokens included. 1,024 spells a name with pieces the model writes
+    /// hundreds of times; 4,096 gave names tokens it had never written (docs/TRAINING.md).
+    #[arg(long, default_value_t = 1024)]
     pub(crate) vocab: u32,
     /// Log the training loss every N steps.
     #[arg(long, default_value_t = 10)]
