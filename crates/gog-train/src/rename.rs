@@ -53,15 +53,67 @@ pub fn rename(trajectory: &mut Trajectory, record: &Record, rng: &mut impl Rng) 
     true
 }
 
-/// A pronounceable made-up name of one or two capitalised words of two or three syllables
-/// ("Vormela", "Tashin Brodu"): tens of millions of them, so that hardly any repeats.
+/// A made-up name, new in nearly every trajectory, in one of the shapes real names take, so
+/// that what the model learns is to copy whatever the results say, not to write one kind of
+/// word. Trained on pronounceable names alone, GoG-Tiny copied those but answered "Mypa" for a
+/// result titled "Monument 7" (the e2e tier's made-up corpus): a name with a number, an acronym
+/// or ordinary words was new to it. Shapes, by share:
+/// - 55 %: one or two pronounceable words of two or three syllables ("Vormela", "Tashin Brodu");
+/// - 15 %: such a word or an ordinary one, then a number ("Vormela 7", "Harbor 12");
+/// - 10 %: an acronym of two to five letters, sometimes with a digit ("KTM", "LVGL", "QX2");
+/// - 10 %: two or three ordinary words ("Silver Harbor Gate");
+/// - 10 %: two pronounceable words run together, brand-like ("BrouVix").
 fn made_up_name(rng: &mut impl Rng) -> String {
-    let first = made_up_word(rng);
-    if rng.random_bool(0.25) {
-        format!("{first} {}", made_up_word(rng))
-    } else {
-        first
+    match rng.random_range(0..20) {
+        0..11 => {
+            let first = made_up_word(rng);
+            if rng.random_bool(0.25) {
+                format!("{first} {}", made_up_word(rng))
+            } else {
+                first
+            }
+        }
+        11..14 => {
+            let word = if rng.random_bool(0.5) {
+                made_up_word(rng)
+            } else {
+                ordinary_word(rng).to_owned()
+            };
+            format!("{word} {}", rng.random_range(1..100))
+        }
+        14..16 => {
+            let letters: String = (0..rng.random_range(2..=5))
+                .map(|_| char::from(rng.random_range(b'A'..=b'Z')))
+                .collect();
+            if rng.random_bool(0.25) {
+                format!("{letters}{}", rng.random_range(1..10))
+            } else {
+                letters
+            }
+        }
+        16..18 => (0..rng.random_range(2..=3))
+            .map(|_| ordinary_word(rng))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => format!("{}{}", made_up_word(rng), made_up_word(rng)),
     }
+}
+
+/// A capitalised English word of the kind names are made of.
+fn ordinary_word(rng: &mut impl Rng) -> &'static str {
+    const WORDS: &[&str] = &[
+        "Amber", "Arch", "Bay", "Bell", "Black", "Blue", "Bridge", "Brook", "Castle", "Cedar",
+        "Central", "City", "Cliff", "Cloud", "Coast", "Copper", "Crown", "Crystal", "Deep", "Delta",
+        "Eagle", "East", "Echo", "Falcon", "Field", "Fire", "Forest", "Fort", "Fox", "Garden",
+        "Gate", "Glass", "Gold", "Grand", "Green", "Grey", "Harbor", "Hill", "Hollow", "Iron",
+        "Island", "Jade", "King", "Lake", "Light", "Lion", "Little", "Lotus", "Maple", "Meadow",
+        "Mill", "Moon", "North", "Oak", "Ocean", "Old", "Orange", "Palace", "Peak", "Pearl",
+        "Pine", "Point", "Port", "Queen", "Rapid", "Raven", "Red", "Ridge", "River", "Rock",
+        "Rose", "Royal", "Sand", "Silver", "Sky", "Snow", "South", "Spring", "Star", "Stone",
+        "Storm", "Summit", "Sun", "Swift", "Temple", "Tiger", "Tower", "Union", "Valley",
+        "Vista", "West", "White", "Wild", "Willow", "Wind", "Wolf", "Wood",
+    ];
+    WORDS.choose(rng).copied().unwrap_or("Stone")
 }
 
 fn made_up_word(rng: &mut impl Rng) -> String {
@@ -120,17 +172,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn made_up_names_are_words_that_hardly_repeat() {
+    fn made_up_names_take_every_shape_and_hardly_repeat() {
         use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let names: Vec<String> = (0..1000).map(|_| made_up_name(&mut rng)).collect();
+        let names: Vec<String> = (0..2000).map(|_| made_up_name(&mut rng)).collect();
         let distinct: std::collections::HashSet<&String> = names.iter().collect();
-        assert!(distinct.len() > 990, "{} distinct of 1000", distinct.len());
+        assert!(distinct.len() > 1900, "{} distinct of 2000", distinct.len());
+        let share = |shape: fn(&str) -> bool| {
+            names.iter().filter(|name| shape(name)).count() as f64 / names.len() as f64
+        };
+        let pronounceable = |name: &str| {
+            name.split(' ').all(|word| {
+                word.len() >= 2
+                    && word.starts_with(|c: char| c.is_ascii_uppercase())
+                    && word.chars().skip(1).all(|c| c.is_ascii_lowercase())
+            })
+        };
+        let numbered = |name: &str| {
+            name.rsplit_once(' ')
+                .is_some_and(|(_, n)| n.parse::<u32>().is_ok_and(|n| (1..100).contains(&n)))
+        };
+        let acronym = |name: &str| {
+            (2..=6).contains(&name.len())
+                && name.chars().take(2).all(|c| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        };
+        let run_together = |name: &str| {
+            !name.contains(' ') && name.chars().filter(char::is_ascii_uppercase).count() == 2
+                && name.chars().any(|c| c.is_ascii_lowercase())
+        };
+        // Ordinary words pass as pronounceable; every name is one of the shapes.
+        assert!(share(pronounceable) > 0.55, "{}", share(pronounceable));
+        assert!((0.1..0.2).contains(&share(numbered)), "{}", share(numbered));
+        assert!((0.06..0.14).contains(&share(acronym)), "{}", share(acronym));
+        assert!((0.06..0.14).contains(&share(run_together)), "{}", share(run_together));
         for name in &names {
             assert!(
-                name.split(' ').all(|word| word.len() >= 2
-                    && word.starts_with(|c: char| c.is_ascii_uppercase())
-                    && word.chars().skip(1).all(|c| c.is_ascii_lowercase())),
+                pronounceable(name) || numbered(name) || acronym(name) || run_together(name),
                 "{name}"
             );
         }
