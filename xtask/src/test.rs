@@ -318,6 +318,10 @@ fn e2e(tools: &Tools) -> Result<String> {
             break port;
         }
     };
+    // The gallery test runs the scenes with `gog` too, on the corpus the demo serves; built
+    // before the demo starts, so no build runs beside it (the train tier has built it already).
+    let gog = crate::train::build_gog()?;
+    let corpus = crate::corpus::made_up()?;
     // Run the real `cargo xtask demo` in a session of its own, so that afterwards every process
     // it ever started can be found by session id.
     let exe = std::env::current_exe().context("cannot find the xtask executable")?;
@@ -330,7 +334,7 @@ fn e2e(tools: &Tools) -> Result<String> {
             "--proxy-port",
             &proxy_port.to_string(),
             "--corpus",
-            &crate::corpus::made_up()?.display().to_string(),
+            &corpus.display().to_string(),
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
@@ -359,6 +363,8 @@ fn e2e(tools: &Tools) -> Result<String> {
             &[
                 ("GOG_APP_URL", page),
                 ("GOG_E2E_OUT", paths::artefacts("e2e").display().to_string()),
+                ("GOG_BIN", gog.display().to_string()),
+                ("GOG_GALLERY_CORPUS", corpus.display().to_string()),
             ],
         )
     })();

@@ -18,7 +18,7 @@ pub struct EmbeddedModel {
 
 /// The packages this build ships: GoG-Tiny, trained here (docs/TRAINING.md, MODEL.md).
 pub const EMBEDDED: [EmbeddedModel; 1] = [EmbeddedModel {
-    label: "GoG-Tiny (Q8, 3 M parameters)",
+    label: "GoG-Tiny (Q8, 2.7 M parameters)",
     path: "models/gog-tiny-q8",
     note: "GoG-Tiny was trained here on GoG-Offline: it knows the offline world's flags, \
            animals, monuments and logos, not the open web, and answers only some of its \
