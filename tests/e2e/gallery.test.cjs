@@ -92,7 +92,7 @@ test('every gallery scene runs in the browser exactly as gog runs it on the CPU,
     if (cliTrace.judgement && cliTrace.judgement.exact_match) right.push(scene.id);
     await screenshot(page, `gallery-${scene.id}.png`);
   }
-  // The README opens with one of these: the app with a scene answered.
+  // The README opens with a screenshot of the app with a scene answered.
   const shown = readmeScreenshot();
   console.log(`the README opens with ${shown} (made by tests/e2e/readme_screenshot.cjs)`);
   console.log(`gallery: ${right.length} of ${scenes.length} answered right in the browser and by gog (${right.join(', ') || 'none'})`);

@@ -103,14 +103,14 @@ fn made_up_name(rng: &mut impl Rng) -> String {
 fn ordinary_word(rng: &mut impl Rng) -> &'static str {
     const WORDS: &[&str] = &[
         "Amber", "Arch", "Bay", "Bell", "Black", "Blue", "Bridge", "Brook", "Castle", "Cedar",
-        "Central", "City", "Cliff", "Cloud", "Coast", "Copper", "Crown", "Crystal", "Deep", "Delta",
-        "Eagle", "East", "Echo", "Falcon", "Field", "Fire", "Forest", "Fort", "Fox", "Garden",
-        "Gate", "Glass", "Gold", "Grand", "Green", "Grey", "Harbor", "Hill", "Hollow", "Iron",
-        "Island", "Jade", "King", "Lake", "Light", "Lion", "Little", "Lotus", "Maple", "Meadow",
-        "Mill", "Moon", "North", "Oak", "Ocean", "Old", "Orange", "Palace", "Peak", "Pearl",
-        "Pine", "Point", "Port", "Queen", "Rapid", "Raven", "Red", "Ridge", "River", "Rock",
-        "Rose", "Royal", "Sand", "Silver", "Sky", "Snow", "South", "Spring", "Star", "Stone",
-        "Storm", "Summit", "Sun", "Swift", "Temple", "Tiger", "Tower", "Union", "Valley",
+        "Central", "City", "Cliff", "Cloud", "Coast", "Copper", "Crown", "Crystal", "Deep",
+        "Delta", "Eagle", "East", "Echo", "Falcon", "Field", "Fire", "Forest", "Fort", "Fox",
+        "Garden", "Gate", "Glass", "Gold", "Grand", "Green", "Grey", "Harbor", "Hill", "Hollow",
+        "Iron", "Island", "Jade", "King", "Lake", "Light", "Lion", "Little", "Lotus", "Maple",
+        "Meadow", "Mill", "Moon", "North", "Oak", "Ocean", "Old", "Orange", "Palace", "Peak",
+        "Pearl", "Pine", "Point", "Port", "Queen", "Rapid", "Raven", "Red", "Ridge", "River",
+        "Rock", "Rose", "Royal", "Sand", "Silver", "Sky", "Snow", "South", "Spring", "Star",
+        "Stone", "Storm", "Summit", "Sun", "Swift", "Temple", "Tiger", "Tower", "Union", "Valley",
         "Vista", "West", "White", "Wild", "Willow", "Wind", "Wolf", "Wood",
     ];
     WORDS.choose(rng).copied().unwrap_or("Stone")
@@ -195,17 +195,24 @@ mod tests {
         let acronym = |name: &str| {
             (2..=6).contains(&name.len())
                 && name.chars().take(2).all(|c| c.is_ascii_uppercase())
-                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         };
         let run_together = |name: &str| {
-            !name.contains(' ') && name.chars().filter(char::is_ascii_uppercase).count() == 2
+            !name.contains(' ')
+                && name.chars().filter(char::is_ascii_uppercase).count() == 2
                 && name.chars().any(|c| c.is_ascii_lowercase())
         };
         // Ordinary words pass as pronounceable; every name is one of the shapes.
         assert!(share(pronounceable) > 0.55, "{}", share(pronounceable));
         assert!((0.1..0.2).contains(&share(numbered)), "{}", share(numbered));
         assert!((0.06..0.14).contains(&share(acronym)), "{}", share(acronym));
-        assert!((0.06..0.14).contains(&share(run_together)), "{}", share(run_together));
+        assert!(
+            (0.06..0.14).contains(&share(run_together)),
+            "{}",
+            share(run_together)
+        );
         for name in &names {
             assert!(
                 pronounceable(name) || numbered(name) || acronym(name) || run_together(name),
