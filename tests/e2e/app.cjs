@@ -102,6 +102,18 @@ async function ask(page, shot, { proxy, scene, image } = {}) {
   await page.waitForSelector('#answer', { timeout: SLOW });
 }
 
+// Asks the gallery scene `scene` its own question with the page's settings as they are, and
+// waits for this run's answer: the previous run's answer panel is marked first, so that only a
+// new one counts as the end.
+async function askScene(page, scene) {
+  await page.click(`button.scene[data-scene="${scene}"]`);
+  await page.waitForSelector(`#image-facts:has-text("${scene}.jpg")`);
+  await page.evaluate(() => { const shown = document.getElementById('answer'); if (shown) shown.dataset.previous = ''; });
+  await page.focus('#question');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#answer:not([data-previous])', { timeout: SLOW });
+}
+
 // Full-search mode with at most `turns` model turns of `tokens` tokens each.
 async function settle(page, { turns, tokens }) {
   if (!(await page.isVisible('#run-mode'))) await page.click('.run-settings summary');
@@ -221,6 +233,6 @@ function serveFlaky(flaky, req, res, body) {
 }
 
 module.exports = {
-  APP_URL, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, settle, gallery, exported, serveDist,
+  APP_URL, OUT, FIXTURES, SLOW, launch, open, screenshot, assertShows, ask, askScene, settle, gallery, exported, serveDist,
   blankPng, noisePng,
 };

@@ -4,17 +4,17 @@
 // CPU (greedy), turn for turn. `gog eval` also judges the answers against the scenes' gold,
 // and the test prints how many are right (MODEL.md reports that count). The CLI's side runs on
 // the same made-up corpus the demo serves (GOG_GALLERY_CORPUS) with the binary in GOG_BIN.
+// Beside it: the README opens with a screenshot of the app answering a scene.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { APP_URL, SLOW, launch, open, screenshot, gallery, exported } = require('./app.cjs');
+const { APP_URL, OUT, SLOW, launch, open, screenshot, askScene, gallery, exported } = require('./app.cjs');
 
 const GOG_BIN = process.env.GOG_BIN;
 const CORPUS = process.env.GOG_GALLERY_CORPUS;
-const OUT = process.env.GOG_E2E_OUT || path.join(__dirname, '..', '..', 'target', 'e2e');
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -37,8 +37,7 @@ function turns(trace) {
   };
 }
 
-// The picture the README shows before its first section: a committed PNG screenshot.
-function readmeScreenshot() {
+test('the README opens with a screenshot of the app (made by tests/e2e/readme_screenshot.cjs)', () => {
   const root = path.join(__dirname, '..', '..');
   const opening = fs.readFileSync(path.join(root, 'README.md'), 'utf8').split(/^## /m)[0];
   const image = /!\[[^\]]+\]\(([^)]+\.png)\)/.exec(opening);
@@ -47,43 +46,34 @@ function readmeScreenshot() {
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${image[1]} is a PNG`);
   // Width and height from the IHDR chunk: a screenshot of the page, not an icon.
   assert.ok(bytes.readUInt32BE(16) >= 800 && bytes.readUInt32BE(20) >= 600, `${image[1]} is a screenshot of the page`);
-  return image[1];
-}
+});
 
 // `gog eval` of the shipped package on the made-up corpus's test split, whose first scenes of
-// each category are the gallery: each scene's trace, by scene id, judged against its gold.
-function cliRuns() {
+// each category are the gallery: each scene's trace, judged against its gold, by scene id.
+function cliTraces() {
   assert.ok(GOG_BIN && CORPUS, 'GOG_BIN and GOG_GALLERY_CORPUS must be set (cargo xtask test sets them)');
   const dir = path.join(OUT, 'gallery-cli');
   fs.rmSync(dir, { recursive: true, force: true });
   execFileSync(GOG_BIN, [
     'eval', '--set', path.join(CORPUS, 'gog-offline', 'test.jsonl'), '--corpus', CORPUS,
-    '--report', path.join(dir, 'report.json'), '--traces', path.join(dir, 'traces'),
+    '--traces', path.join(dir, 'traces'),
   ], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const traces = new Map(fs.readdirSync(path.join(dir, 'traces')).map((file) => [
+  return new Map(fs.readdirSync(path.join(dir, 'traces')).map((file) => [
     path.basename(file, '.json'), JSON.parse(fs.readFileSync(path.join(dir, 'traces', file), 'utf8')),
   ]));
-  return { traces };
 }
 
 test('every gallery scene runs in the browser exactly as gog runs it on the CPU, and the right answers are counted', { timeout: 10 * SLOW }, async () => {
   const scenes = await gallery(APP_URL);
-  const cli = cliRuns();
-  for (const scene of scenes) assert.ok(cli.traces.has(scene.id), `gog eval ran gallery scene ${scene.id}`);
+  const cli = cliTraces();
+  for (const scene of scenes) assert.ok(cli.has(scene.id), `gog eval ran gallery scene ${scene.id}`);
   const { page, errors } = await open(browser, APP_URL);
   await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
   const right = [];
   for (const scene of scenes) {
-    await page.click(`button.scene[data-scene="${scene.id}"]`);
-    await page.waitForSelector(`#image-facts:has-text("${scene.id}.jpg")`);
-    // The previous run's answer panel is marked, so that only this run's counts as its end.
-    await page.evaluate(() => { const shown = document.getElementById('answer'); if (shown) shown.dataset.previous = ''; });
-    await page.focus('#question');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#answer:not([data-previous])', { timeout: SLOW });
+    await askScene(page, scene.id);
     const browserTrace = await exported(page);
-    const cliTrace = cli.traces.get(scene.id);
-    assert.ok(cliTrace, `gog eval wrote a trace for ${scene.id}`);
+    const cliTrace = cli.get(scene.id);
     assert.equal(browserTrace.question, scene.question);
     assert.deepEqual(browserTrace.model, cliTrace.model, `${scene.id}: the same model and weights`);
     assert.deepEqual(browserTrace.sampling, cliTrace.sampling, `${scene.id}: greedy, as gog eval decodes`);
@@ -92,9 +82,6 @@ test('every gallery scene runs in the browser exactly as gog runs it on the CPU,
     if (cliTrace.judgement && cliTrace.judgement.exact_match) right.push(scene.id);
     await screenshot(page, `gallery-${scene.id}.png`);
   }
-  // The README opens with a screenshot of the app with a scene answered.
-  const shown = readmeScreenshot();
-  console.log(`the README opens with ${shown} (made by tests/e2e/readme_screenshot.cjs)`);
   console.log(`gallery: ${right.length} of ${scenes.length} answered right in the browser and by gog (${right.join(', ') || 'none'})`);
   assert.deepEqual(errors, []);
   await page.close();

@@ -10,7 +10,7 @@
 // with it.
 
 const path = require('node:path');
-const { APP_URL, SLOW, launch, open } = require('./app.cjs');
+const { APP_URL, SLOW, launch, open, askScene } = require('./app.cjs');
 
 async function main() {
   const [scene, out = path.join(__dirname, '..', '..', 'docs', 'images', 'app-answering.png')] = process.argv.slice(2);
@@ -19,11 +19,7 @@ async function main() {
   try {
     const { page } = await open(browser, APP_URL);
     await page.waitForSelector('#model-status[data-state="ready"]', { timeout: SLOW });
-    await page.click(`button.scene[data-scene="${scene}"]`);
-    await page.waitForSelector(`#image-facts:has-text("${scene}.jpg")`);
-    await page.focus('#question');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#answer', { timeout: SLOW });
+    await askScene(page, scene);
     await page.screenshot({ path: out, fullPage: true });
     console.log(`${out}: ${scene} answered "${(await page.textContent('#answer')).trim().slice(0, 120)}"`);
   } finally {
